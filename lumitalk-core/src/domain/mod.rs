@@ -1,0 +1,27 @@
+//! The domain: phone numbers, orders, utterances, intents and merchants.
+
+mod ids;
+mod intent;
+mod merchant;
+mod order;
+mod order_number;
+mod phone;
+mod time;
+
+pub use ids::{AudioId, CallId, MerchantId};
+pub use intent::{
+    Classification, ClassifyContext, Entities, ExpectedEntity, Intent, TokenUsage, Utterance,
+};
+pub use merchant::{
+    BusinessHours, DEFAULT_RETENTION, Language, Merchant, MerchantDirectory, VerificationPolicy,
+    VoiceConfig,
+};
+pub use order::{
+    CustomerContact, FinancialStatus, Fulfillment, FulfillmentStatus, LineItem, Money, Order,
+    PostalCode, ShipmentStatus,
+};
+pub use order_number::{
+    ORDER_NUMBER_MAX_DIGITS, ORDER_NUMBER_MIN_DIGITS, OrderNumber, OrderNumberError,
+};
+pub use phone::{PhoneNumber, PhoneNumberError, Region};
+pub use time::{CivilDate, Timestamp, TimestampError, Weekday, days_in_month};

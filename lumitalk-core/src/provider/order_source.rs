@@ -1,0 +1,89 @@
+//! Where orders come from.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::domain::{MerchantId, Order, OrderNumber, PhoneNumber};
+use crate::error::OrderSourceError;
+
+/// Finds a merchant's orders by number or by the customer's phone.
+///
+/// # Contract
+/// - `order_by_number` returns `Ok(None)` when no order has exactly that number;
+///   a search that is not exact (e.g. Shopify's) must filter to the exact name.
+/// - `recent_orders_by_phone` returns at most `limit` orders, newest first, whose
+///   customer phone is `phone`; `Ok(vec![])` when there are none.
+/// - Implementations serving one store may ignore `merchant`; routers use it.
+/// - Caller-provided input never widens a search (no query injection).
+///
+/// # Errors
+/// [`OrderSourceError`] says whether retrying can help; not-found is not an error.
+#[async_trait]
+pub trait OrderSource: Send + Sync + std::fmt::Debug + 'static {
+    /// Short provider name for logs and metrics (`"shopify"`, `"demo"`).
+    fn name(&self) -> &'static str;
+
+    /// The order with exactly this number.
+    async fn order_by_number(
+        &self,
+        merchant: &MerchantId,
+        number: &OrderNumber,
+    ) -> Result<Option<Order>, OrderSourceError>;
+
+    /// The customer's most recent orders, newest first.
+    async fn recent_orders_by_phone(
+        &self,
+        merchant: &MerchantId,
+        phone: &PhoneNumber,
+        limit: usize,
+    ) -> Result<Vec<Order>, OrderSourceError>;
+}
+
+#[async_trait]
+impl<T: OrderSource + ?Sized> OrderSource for Arc<T> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    async fn order_by_number(
+        &self,
+        merchant: &MerchantId,
+        number: &OrderNumber,
+    ) -> Result<Option<Order>, OrderSourceError> {
+        (**self).order_by_number(merchant, number).await
+    }
+    async fn recent_orders_by_phone(
+        &self,
+        merchant: &MerchantId,
+        phone: &PhoneNumber,
+        limit: usize,
+    ) -> Result<Vec<Order>, OrderSourceError> {
+        (**self)
+            .recent_orders_by_phone(merchant, phone, limit)
+            .await
+    }
+}
+
+#[async_trait]
+impl<T: OrderSource + ?Sized> OrderSource for Box<T> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    async fn order_by_number(
+        &self,
+        merchant: &MerchantId,
+        number: &OrderNumber,
+    ) -> Result<Option<Order>, OrderSourceError> {
+        (**self).order_by_number(merchant, number).await
+    }
+    async fn recent_orders_by_phone(
+        &self,
+        merchant: &MerchantId,
+        phone: &PhoneNumber,
+        limit: usize,
+    ) -> Result<Vec<Order>, OrderSourceError> {
+        (**self)
+            .recent_orders_by_phone(merchant, phone, limit)
+            .await
+    }
+}

@@ -1,0 +1,202 @@
+//! Turning reply text into audio.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use crate::domain::Language;
+use crate::error::SpeechError;
+
+/// An audio encoding a speech provider can produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AudioFormat {
+    /// MP3, 44.1 kHz, 128 kbit/s: for the carrier's `<Play>`.
+    Mp3_44100_128,
+    /// MP3, 22.05 kHz, 32 kbit/s: small files for `<Play>`.
+    Mp3_22050_32,
+    /// Headerless G.711 μ-law, 8 kHz mono: for phone media streams.
+    Ulaw8000,
+    /// Headerless 16-bit little-endian PCM, 16 kHz mono.
+    Pcm16000,
+}
+
+impl AudioFormat {
+    /// The HTTP content type to serve this audio with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            AudioFormat::Mp3_44100_128 | AudioFormat::Mp3_22050_32 => "audio/mpeg",
+            AudioFormat::Ulaw8000 => "audio/basic",
+            AudioFormat::Pcm16000 => "audio/L16;rate=16000",
+        }
+    }
+
+    /// The `codec_samplerate[_bitrate]` name ElevenLabs and others use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AudioFormat::Mp3_44100_128 => "mp3_44100_128",
+            AudioFormat::Mp3_22050_32 => "mp3_22050_32",
+            AudioFormat::Ulaw8000 => "ulaw_8000",
+            AudioFormat::Pcm16000 => "pcm_16000",
+        }
+    }
+}
+
+/// Synthesized audio and its encoding.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Audio {
+    /// The encoded bytes.
+    pub bytes: Bytes,
+    /// Their encoding (the one requested; providers' content types are not trusted).
+    pub format: AudioFormat,
+}
+
+impl fmt::Debug for Audio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Audio({:?}, {} bytes)", self.format, self.bytes.len())
+    }
+}
+
+/// Whether a text may be cached and shared between calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cacheability {
+    /// A fixed prompt with no personal data: may be cached and shared.
+    Shared,
+    /// Holds personal data (order details, names): never cached across calls.
+    Personal,
+}
+
+/// What to synthesize.
+#[derive(Clone, PartialEq)]
+pub struct SpeechRequest {
+    /// The text to speak.
+    pub text: String,
+    /// The provider's voice id; `None` uses the provider's configured default.
+    pub voice: Option<String>,
+    /// Language of the text.
+    pub language: Language,
+    /// Wanted encoding.
+    pub format: AudioFormat,
+    /// Whether the result may be cached.
+    pub cacheability: Cacheability,
+}
+
+impl fmt::Debug for SpeechRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text: &dyn fmt::Debug = match self.cacheability {
+            Cacheability::Shared => &self.text,
+            Cacheability::Personal => &"<personal>",
+        };
+        f.debug_struct("SpeechRequest")
+            .field("text", text)
+            .field("voice", &self.voice)
+            .field("language", &self.language)
+            .field("format", &self.format)
+            .field("cacheability", &self.cacheability)
+            .finish()
+    }
+}
+
+/// Audio arriving in chunks while synthesis runs.
+#[derive(Debug)]
+pub struct AudioStream {
+    format: AudioFormat,
+    chunks: mpsc::Receiver<Result<Bytes, SpeechError>>,
+}
+
+impl AudioStream {
+    /// A stream and the sender that feeds it (`capacity` chunks buffered).
+    pub fn channel(
+        format: AudioFormat,
+        capacity: usize,
+    ) -> (mpsc::Sender<Result<Bytes, SpeechError>>, AudioStream) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        (tx, AudioStream { format, chunks: rx })
+    }
+
+    /// A stream of one complete audio buffer.
+    pub fn from_audio(audio: Audio) -> Self {
+        let (tx, stream) = AudioStream::channel(audio.format, 1);
+        // Capacity 1 and a fresh channel: this cannot fail.
+        let _ = tx.try_send(Ok(audio.bytes));
+        stream
+    }
+
+    /// The encoding of the chunks.
+    pub fn format(&self) -> AudioFormat {
+        self.format
+    }
+
+    /// The next chunk; `None` when synthesis finished.
+    pub async fn next_chunk(&mut self) -> Option<Result<Bytes, SpeechError>> {
+        self.chunks.recv().await
+    }
+
+    /// Reads the whole stream into one buffer.
+    pub async fn collect(mut self) -> Result<Audio, SpeechError> {
+        let mut buf = Vec::new();
+        while let Some(chunk) = self.next_chunk().await {
+            buf.extend_from_slice(&chunk?);
+        }
+        Ok(Audio {
+            bytes: Bytes::from(buf),
+            format: self.format,
+        })
+    }
+}
+
+/// Synthesizes speech.
+///
+/// # Contract
+/// - The returned audio is in the requested `format`.
+/// - Empty or whitespace-only text is an `InvalidRequest` error.
+/// - Implementations that cache must only cache `Cacheability::Shared` requests.
+///
+/// # Errors
+/// [`SpeechError`]; the assistant then speaks with the carrier's own voice.
+#[async_trait]
+pub trait Speech: Send + Sync + std::fmt::Debug + 'static {
+    /// Short provider name for logs and metrics (`"elevenlabs"`).
+    fn name(&self) -> &'static str;
+
+    /// Synthesizes the whole text.
+    async fn synthesize(&self, request: &SpeechRequest) -> Result<Audio, SpeechError>;
+
+    /// Synthesizes the text, yielding chunks as they arrive. The default
+    /// implementation yields the result of [`Speech::synthesize`] as one chunk.
+    async fn synthesize_stream(&self, request: &SpeechRequest) -> Result<AudioStream, SpeechError> {
+        Ok(AudioStream::from_audio(self.synthesize(request).await?))
+    }
+}
+
+#[async_trait]
+impl<T: Speech + ?Sized> Speech for Arc<T> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    async fn synthesize(&self, request: &SpeechRequest) -> Result<Audio, SpeechError> {
+        (**self).synthesize(request).await
+    }
+    async fn synthesize_stream(&self, request: &SpeechRequest) -> Result<AudioStream, SpeechError> {
+        (**self).synthesize_stream(request).await
+    }
+}
+
+#[async_trait]
+impl<T: Speech + ?Sized> Speech for Box<T> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    async fn synthesize(&self, request: &SpeechRequest) -> Result<Audio, SpeechError> {
+        (**self).synthesize(request).await
+    }
+    async fn synthesize_stream(&self, request: &SpeechRequest) -> Result<AudioStream, SpeechError> {
+        (**self).synthesize_stream(request).await
+    }
+}

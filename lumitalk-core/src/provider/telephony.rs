@@ -1,0 +1,215 @@
+//! The carrier: hears the caller, speaks, transfers, hangs up.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::domain::{CallId, PhoneNumber, Utterance};
+use crate::error::TelephonyError;
+use crate::reply::Reply;
+
+/// An HTTP request from the carrier, as the server received it.
+#[derive(Clone)]
+pub struct InboundRequest {
+    /// HTTP method (`POST`, `GET`).
+    pub method: String,
+    /// The full public URL the carrier requested (scheme, host, path, query),
+    /// rebuilt from configuration, not from the `Host` header.
+    pub url: Url,
+    /// Header names and values; names compare case-insensitively.
+    pub headers: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Bytes,
+}
+
+impl InboundRequest {
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl fmt::Debug for InboundRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InboundRequest")
+            .field("method", &self.method)
+            .field("path", &self.url.path())
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a transfer to a human ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TransferOutcome {
+    /// The human answered and the call was bridged.
+    Answered,
+    /// The line was busy.
+    Busy,
+    /// Nobody answered in time.
+    NoAnswer,
+    /// The transfer failed (bad number, carrier error).
+    Failed,
+    /// The caller hung up while it rang.
+    Canceled,
+}
+
+/// A carrier-reported call state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+#[allow(missing_docs)]
+pub enum CallStatus {
+    Queued,
+    Ringing,
+    InProgress,
+    Completed,
+    Busy,
+    NoAnswer,
+    Failed,
+    Canceled,
+}
+
+impl CallStatus {
+    /// Whether the call is over.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            CallStatus::Completed
+                | CallStatus::Busy
+                | CallStatus::NoAnswer
+                | CallStatus::Failed
+                | CallStatus::Canceled
+        )
+    }
+}
+
+/// What happened on the call.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CallEventKind {
+    /// A new call arrived.
+    Incoming,
+    /// The caller answered a listen.
+    Input(Utterance),
+    /// A listen ended with nothing heard.
+    NoInput,
+    /// A transfer ended.
+    TransferEnded(TransferOutcome),
+    /// A status callback (e.g. the caller hung up).
+    Status(CallStatus),
+}
+
+/// A carrier-neutral event for one call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallEvent {
+    /// The call.
+    pub call_id: CallId,
+    /// The caller, when the carrier gave a usable number (not `anonymous`, SIP, ...).
+    pub from: Option<PhoneNumber>,
+    /// The number called, when it is a phone number.
+    pub to: Option<PhoneNumber>,
+    /// What happened.
+    pub kind: CallEventKind,
+}
+
+/// Why an inbound webhook was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// No signature header: answer 403.
+    #[error("missing signature header")]
+    MissingSignature,
+    /// The signature does not match: answer 403.
+    #[error("invalid signature")]
+    InvalidSignature,
+    /// A required parameter is missing: answer 400.
+    #[error("missing required parameter `{0}`")]
+    MissingParameter(&'static str),
+    /// The body could not be read as the carrier's format: answer 400.
+    #[error("malformed webhook: {0}")]
+    Malformed(String),
+}
+
+impl WebhookError {
+    /// Whether this is an authentication failure (answer 403) rather than a bad request (400).
+    pub fn is_auth_failure(&self) -> bool {
+        matches!(
+            self,
+            WebhookError::MissingSignature | WebhookError::InvalidSignature
+        )
+    }
+}
+
+/// A reply rendered for the carrier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedReply {
+    /// HTTP content type, e.g. `text/xml`.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: String,
+}
+
+/// A telephony carrier: everything carrier-specific behind one trait, so the
+/// assistant and the server stay carrier-neutral.
+///
+/// # Contract
+/// - `parse_webhook` verifies the request's signature before reading it and
+///   ignores parameters it does not know.
+/// - `render` never fails and escapes all text; audio prompts become URLs under
+///   the public base URL the implementation was configured with.
+/// - Call control methods act on a live call outside a webhook reply.
+///
+/// # Errors
+/// [`WebhookError`] for inbound requests; [`TelephonyError`] for call control.
+#[async_trait]
+pub trait Telephony: Send + Sync + std::fmt::Debug + 'static {
+    /// Short provider name for logs and metrics (`"twilio"`).
+    fn name(&self) -> &'static str;
+
+    /// Verifies and parses an inbound webhook.
+    fn parse_webhook(&self, request: &InboundRequest) -> Result<CallEvent, WebhookError>;
+
+    /// Renders a reply in the carrier's format.
+    fn render(&self, reply: &Reply) -> RenderedReply;
+
+    /// Replaces a live call's instructions with `reply`.
+    async fn update_call(&self, call: &CallId, reply: &Reply) -> Result<(), TelephonyError>;
+
+    /// Points a live call at a new instructions URL.
+    async fn redirect_call(&self, call: &CallId, url: &Url) -> Result<(), TelephonyError>;
+
+    /// Ends a live call.
+    async fn hang_up(&self, call: &CallId) -> Result<(), TelephonyError>;
+}
+
+#[async_trait]
+impl<T: Telephony + ?Sized> Telephony for Arc<T> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn parse_webhook(&self, request: &InboundRequest) -> Result<CallEvent, WebhookError> {
+        (**self).parse_webhook(request)
+    }
+    fn render(&self, reply: &Reply) -> RenderedReply {
+        (**self).render(reply)
+    }
+    async fn update_call(&self, call: &CallId, reply: &Reply) -> Result<(), TelephonyError> {
+        (**self).update_call(call, reply).await
+    }
+    async fn redirect_call(&self, call: &CallId, url: &Url) -> Result<(), TelephonyError> {
+        (**self).redirect_call(call, url).await
+    }
+    async fn hang_up(&self, call: &CallId) -> Result<(), TelephonyError> {
+        (**self).hang_up(call).await
+    }
+}

@@ -257,6 +257,33 @@ impl OpenAiConfigBuilder {
 
     /// Like [`from_env`](Self::from_env), with variables from `lookup` (for tests
     /// and for configuration kept elsewhere than the process environment).
+    ///
+    /// ```
+    /// use lumitalk_openai::OpenAiConfigBuilder;
+    ///
+    /// let vars = |name: &str| match name {
+    ///     "OPENAI_API_KEY" => Some("sk-local".to_string()),
+    ///     "OPENAI_BASE_URL" => Some("http://localhost:11434/v1".to_string()),
+    ///     "OPENAI_MODEL" => Some("llama3.1:8b".to_string()),
+    ///     _ => None,
+    /// };
+    /// let config = OpenAiConfigBuilder::from_vars(vars).build().unwrap();
+    /// assert_eq!(config.model(), "llama3.1:8b");
+    /// assert!(!format!("{config:?}").contains("sk-local"));
+    ///
+    /// // Every problem is reported at once, by setting name.
+    /// let err = OpenAiConfigBuilder::from_vars(|name| match name {
+    ///     "OPENAI_TIMEOUT_MS" => Some("soon".to_string()),
+    ///     _ => None,
+    /// })
+    /// .build()
+    /// .unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "invalid OpenAI configuration: OPENAI_API_KEY is missing; \
+    ///      OPENAI_TIMEOUT_MS is not a whole number of milliseconds"
+    /// );
+    /// ```
     pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         OpenAiConfigBuilder {

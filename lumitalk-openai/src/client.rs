@@ -69,6 +69,8 @@ impl Client {
             .default_headers(headers)
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
+            // An API POST has no business redirecting; never carry the key elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| {
                 ConfigError::new(vec![ConfigProblem::Invalid {

@@ -22,8 +22,11 @@ pub(crate) const CUSTOMER_SEARCH_FIRST: u32 = 2;
 /// The most orders a phone lookup fetches per customer, whatever `limit` asks for.
 pub const MAX_ORDERS_PER_PHONE: usize = 10;
 
-/// Selected on every order: roughly 1 (order) + 3 (customer, address, money) +
-/// 10 (line items) + 5 × 2 (fulfillments with one tracking entry) ≈ 25 cost points.
+/// Selected on every order: roughly 7 objects (order, customer, its two contact
+/// objects, address, money bag, money) + 12 (line items) + 5 × 2 (fulfillments with
+/// one tracking entry) ≈ 30 requested cost points, so about 150 for a name search
+/// (5 candidates) and 2 × (3 + 30 × `first`) for a phone lookup. Scalars are free;
+/// the actual cost charged is usually far lower (only returned objects count).
 const ORDER_FIELDS: &str = "\
 fragment OrderFields on Order {
   id name createdAt cancelledAt
@@ -144,10 +147,10 @@ pub(crate) struct GraphqlErrorExtensions {
     pub(crate) required_access: Option<String>,
 }
 
-/// A connection's `nodes`.
+/// A connection's `nodes`. Required: a connection without them means the answer
+/// is not what we asked for, and must not read as "nothing found".
 #[derive(Deserialize)]
 pub(crate) struct Nodes<T> {
-    #[serde(default = "Vec::new")]
     pub(crate) nodes: Vec<T>,
 }
 
@@ -174,7 +177,6 @@ pub(crate) struct CustomersData {
 pub(crate) struct CustomerNode {
     #[serde(default)]
     pub(crate) default_phone_number: Option<PhoneField>,
-    #[serde(default)]
     pub(crate) orders: Nodes<OrderNode>,
 }
 

@@ -7,6 +7,7 @@
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod media;
 pub mod signature;
 mod telephony;
 pub mod twiml;

@@ -165,7 +165,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn any_value_is_exactly_one_term(value in "\\PC{0,40}|[\"\\\\ :()'a-zA-Z0-9-]{0,40}") {
+        fn any_value_is_exactly_one_term(value in "\\PC{0,40}|[\"\\\\ :()'a-zA-Z0-9-]{0,40}|[\\x00-\\x1f\"\\\\a ]{0,20}") {
             let q = SearchQuery::term("name", &value);
             let (terms, joins) = parse(q.as_str()).expect("parses");
             prop_assert_eq!(terms.len(), 1);

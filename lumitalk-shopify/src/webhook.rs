@@ -17,6 +17,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use lumitalk_core::{PhoneNumber, Region};
+use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -174,6 +175,27 @@ impl ComplianceRequest {
             "" => Err(WebhookError::MissingTopic),
             other => Err(WebhookError::UnknownTopic(other.chars().take(64).collect())),
         }
+    }
+
+    /// [`from_webhook`](Self::from_webhook) with the headers read from an
+    /// `http::HeaderMap` (the type axum, hyper and reqwest share); header names
+    /// are case-insensitive.
+    ///
+    /// # Errors
+    /// As [`from_webhook`](Self::from_webhook); a signature header that is not
+    /// visible ASCII is an invalid signature.
+    pub fn from_headers(
+        headers: &HeaderMap,
+        raw_body: &[u8],
+        secret: &SecretString,
+        region: Region,
+    ) -> Result<Self, WebhookError> {
+        let hmac = match headers.get(HMAC_HEADER) {
+            None => None,
+            Some(v) => Some(v.to_str().map_err(|_| WebhookError::InvalidSignature)?),
+        };
+        let topic = headers.get(TOPIC_HEADER).and_then(|v| v.to_str().ok());
+        Self::from_webhook(topic, hmac, raw_body, secret, region)
     }
 
     /// The topic this request came from.
@@ -480,6 +502,25 @@ mod tests {
             .unwrap_err();
         assert_eq!(e, WebhookError::MissingSignature);
         assert_eq!(e.http_status(), 401);
+    }
+
+    #[test]
+    fn reads_headers_case_insensitively() {
+        let s = secret("app_secret");
+        let mut headers = HeaderMap::new();
+        headers.insert("x-shopify-topic", "shop/redact".parse().unwrap());
+        headers.insert(
+            "X-SHOPIFY-HMAC-SHA256",
+            sign(SHOP_REDACT.as_bytes(), &s).parse().unwrap(),
+        );
+        let req =
+            ComplianceRequest::from_headers(&headers, SHOP_REDACT.as_bytes(), &s, Region::NANP)
+                .unwrap();
+        assert_eq!(req.topic(), "shop/redact");
+        headers.remove(HMAC_HEADER);
+        let e = ComplianceRequest::from_headers(&headers, SHOP_REDACT.as_bytes(), &s, Region::NANP)
+            .unwrap_err();
+        assert_eq!(e, WebhookError::MissingSignature);
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl ElevenLabsConfig {
         ElevenLabsConfigBuilder::default()
     }
 
-    /// Reads every setting from the environment (see [`env`]) and validates it.
+    /// Reads every setting from the environment (see [`mod@env`]) and validates it.
     ///
     /// # Errors
     /// [`ConfigError`] naming every missing or malformed variable.

@@ -6,7 +6,7 @@
 //!
 //! ## Speech
 //! - `POST {base}/v1/text-to-speech/{voice_id}?output_format=...` for whole audio and
-//!   `.../{voice_id}/stream?output_format=...` for [`Speech::synthesize_stream`],
+//!   `.../{voice_id}/stream?output_format=...` for [`Speech::synthesize_stream`](lumitalk_core::Speech::synthesize_stream),
 //!   which yields chunks as they arrive so a server can start answering the
 //!   carrier's audio fetch before synthesis ends.
 //! - Auth is the `xi-api-key` header. The JSON body carries `text`, `model_id`,

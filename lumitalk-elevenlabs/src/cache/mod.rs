@@ -1,15 +1,6 @@
 //! [`CachedSpeech`]: a caching wrapper for any [`Speech`] provider.
 //!
-//! - Only [`Cacheability::Shared`] requests are cached. `Personal` requests go
-//!   straight to the inner provider: their text and audio are never kept, not even
-//!   in the in-flight table.
-//! - Keys are (provider name, settings fingerprint, voice, format, language, text).
-//! - The cache is bounded by the total size of its audio and evicts the least
-//!   recently used entries.
-//! - Single-flight: concurrent requests for the same key share one synthesis. The
-//!   synthesis runs in its own task, so a caller that gives up (a timeout wrapper,
-//!   a hung-up call) does not cancel it for the others, and the result is still cached.
-//! - Failures are handed to everyone waiting on that synthesis and never cached.
+//! See [`CachedSpeech`].
 
 mod lru;
 
@@ -99,7 +90,19 @@ impl Shared {
 }
 
 /// Caches the audio of [`Cacheability::Shared`] requests made to any [`Speech`]
-/// provider (see the [module docs](self)). Cheap to clone; clones share the cache.
+/// provider. Cheap to clone; clones share the cache.
+///
+/// - Only [`Cacheability::Shared`] requests are cached. `Personal` requests go
+///   straight to the inner provider: their text and audio are never kept, not even
+///   in the in-flight table.
+/// - Keys are (provider name, settings fingerprint, voice, format, language, text).
+/// - The cache is bounded by the total size of its audio and evicts the least
+///   recently used entries.
+/// - Single-flight: concurrent requests for the same key share one synthesis. The
+///   synthesis runs in its own task, so a caller that gives up (a timeout wrapper,
+///   a hung-up call) does not cancel it for the others, and the result is still cached.
+/// - Failures are handed to everyone waiting on that synthesis and never cached.
+/// - Syntheses are spawned, so calls must run inside a Tokio runtime.
 ///
 /// `name()` is the inner provider's name, so metrics and logs stay per provider.
 pub struct CachedSpeech<S> {

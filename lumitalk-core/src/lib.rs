@@ -14,9 +14,11 @@
 pub mod clock;
 pub mod domain;
 pub mod error;
+pub mod memory;
 pub mod provider;
 pub mod reply;
 pub mod store;
+pub mod wrappers;
 
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use domain::*;

@@ -35,7 +35,10 @@ pub(crate) struct Client {
 
 impl Client {
     pub(crate) fn new(config: ElevenLabsConfig) -> Result<Self, ConfigError> {
+        // Redirects are not followed: reqwest strips `Authorization` on a cross-host
+        // redirect but not a custom `xi-api-key` header, which would leak the key.
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.timeout)
             .build()
             .map_err(|e| ConfigError {

@@ -8,6 +8,7 @@
 //! | 422 | validation `[{loc, msg, type}]` | `InvalidRequest` with every `loc: msg` | no |
 //! | 429 | `too_many_concurrent_requests` | `RateLimited`, `Retry-After` or 500 ms | yes |
 //! | 429 | `system_busy`, other | `RateLimited`, `Retry-After` or 2 s | yes |
+//! | 3xx | (redirects are not followed: they would carry the key elsewhere) | `InvalidResponse` | no |
 //! | other 4xx | `max_character_limit_exceeded`, `voice_not_found`, ... | `InvalidRequest` | no |
 //! | 5xx | | `Unavailable` | yes |
 //! | no answer in time | | `Timeout` | yes |
@@ -63,6 +64,10 @@ pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
                 message,
             }
         }
+        300..=399 => SpeechError::InvalidResponse {
+            provider,
+            message: format!("unexpected redirect ({message}); check ELEVENLABS_BASE_URL"),
+        },
         400..=499 => SpeechError::InvalidRequest { provider, message },
         _ => SpeechError::Unavailable { provider, message },
     }

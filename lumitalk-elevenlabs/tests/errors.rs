@@ -158,6 +158,22 @@ async fn bad_gateway_502_is_unavailable() {
 }
 
 #[tokio::test]
+async fn redirects_are_not_followed_with_the_key() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"x".as_slice()))
+        .expect(0)
+        .mount(&elsewhere)
+        .await;
+    let e = answer(
+        ResponseTemplate::new(307).insert_header("location", format!("{}/steal", elsewhere.uri())),
+    )
+    .await;
+    assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+    assert!(!e.is_retryable());
+}
+
+#[tokio::test]
 async fn no_answer_is_a_timeout() {
     let (listener, url) = raw_server().await;
     tokio::spawn(async move {

@@ -7,6 +7,8 @@
 pub mod client;
 pub mod config;
 pub mod error;
+#[cfg(feature = "axum")]
+pub mod extract;
 pub mod media;
 pub mod signature;
 mod telephony;

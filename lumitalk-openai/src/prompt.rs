@@ -102,8 +102,9 @@ fn expected(e: ExpectedEntity) -> &'static str {
         }
         ExpectedEntity::YesNo => "a yes or no answer",
         ExpectedEntity::OrderChoice => {
-            "which of several orders the caller means, by the order number's last digits \
-             (put them in `digits`)"
+            "which of several orders the caller means, by its order number or the number's last \
+             digits (intent `provide_order_number`; put the digits said in `digits`, and in \
+             `order_number` too when they form a whole order number)"
         }
         _ => "nothing in particular",
     }

@@ -11,7 +11,9 @@ use lumitalk_core::wrappers::{Fallback, Retry, RetryPolicy, Timeout};
 use lumitalk_core::{Intent, IntentClassifier, Utterance};
 use wiremock::{MockServer, ResponseTemplate};
 
-#[tokio::test(start_paused = true)]
+// Real time, not paused: a paused clock would auto-advance to the timeout while the
+// mock's answer is still in flight. Backoff is 1 ms, so nothing waits noticeably.
+#[tokio::test]
 async fn openai_outage_falls_back_to_keywords_after_retrying() {
     let server = MockServer::start().await;
     mount(
@@ -26,6 +28,8 @@ async fn openai_outage_falls_back_to_keywords_after_retrying() {
     .await;
     let policy = RetryPolicy {
         max_attempts: 2,
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(1),
         ..RetryPolicy::default()
     };
     let classifier = Fallback::new(

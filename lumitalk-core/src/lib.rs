@@ -18,6 +18,8 @@ pub mod memory;
 pub mod provider;
 pub mod reply;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod wrappers;
 
 pub use clock::{Clock, ManualClock, TokioClock};

@@ -247,9 +247,11 @@ fn with_detail(prefix: &str, errors: Option<&Value>) -> String {
     }
 }
 
-/// Masks what might be personal data echoed back by Shopify: runs of five or more
-/// digits and single-quoted values (Shopify quotes a search value that way). The
-/// result is capped at 300 characters.
+/// Masks what might be personal data echoed back by Shopify or serde: runs of five
+/// or more digits, double-quoted values (GraphQL argument values, serde's quoted
+/// data), and single-quoted values holding a digit, `@` or `+` (a search value like
+/// `'phone:+1…'`), while keeping single-quoted schema names (`Field 'foo' doesn't
+/// exist on type 'Order'`). The result is capped at about 300 characters.
 pub(crate) fn scrub(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(300));
     let chars: Vec<char> = text.chars().collect();
@@ -270,6 +272,10 @@ pub(crate) fn scrub(text: &str) -> String {
         }
         if (c == '"' || c == '\'')
             && let Some(len) = chars[i + 1..].iter().position(|&d| d == c)
+            && (c == '"'
+                || chars[i + 1..i + 1 + len]
+                    .iter()
+                    .any(|d| d.is_ascii_digit() || matches!(d, '@' | '+')))
         {
             out.push(c);
             out.push('…');
@@ -511,6 +517,15 @@ mod tests {
         let text = err(200, &[], body).to_string();
         assert!(!text.contains("555"), "{text}");
         assert_eq!(scrub("order 1001 of 12"), "order 1001 of 12");
+        assert_eq!(
+            scrub("Field 'foo' doesn't exist on type 'Order'"),
+            "Field 'foo' doesn't exist on type 'Order'"
+        );
+        assert_eq!(
+            scrub(r#"invalid type: string "Jane Doe", expected u32"#),
+            r#"invalid type: string "…", expected u32"#
+        );
+        assert_eq!(scrub("search 'a@b.c' failed"), "search '…' failed");
         assert_eq!(scrub("x".repeat(400).as_str()).len(), 300);
     }
 }

@@ -1,17 +1,6 @@
 //! The one place where a Shopify answer becomes data or a core [`OrderSourceError`].
 //!
-//! | what Shopify sent | error |
-//! |---|---|
-//! | HTTP 200, `errors[].extensions.code == "THROTTLED"` | `RateLimited`, wait from `throttleStatus` |
-//! | HTTP 429 | `RateLimited`, wait from `Retry-After` (seconds, fractions allowed) |
-//! | HTTP 5xx, or GraphQL `INTERNAL_SERVER_ERROR` | `Unavailable` (retryable) |
-//! | HTTP 401 | `Unauthorized` (bad or revoked token) |
-//! | HTTP 402 / 423 | `Unauthorized` (shop frozen / locked) |
-//! | HTTP 403, or GraphQL `ACCESS_DENIED` | `Unauthorized`, naming the missing scope when Shopify does |
-//! | HTTP 404 | `InvalidRequest` (unknown shop or API version) |
-//! | other HTTP 4xx, other GraphQL errors | `InvalidRequest` with Shopify's code and message |
-//! | body not JSON, `errors` of an unknown shape, no `data` | `InvalidResponse` |
-//! | request timed out / could not connect | `Timeout` / `Unavailable` |
+//! Every row is listed in the crate docs' error table (lib.rs); each has a test below.
 //!
 //! An `ACCESS_DENIED` error fails the whole request even when `data` came back with
 //! the denied fields as `null`: treating a hidden customer as "no customer" would make

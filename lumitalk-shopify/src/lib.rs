@@ -47,11 +47,27 @@
 //!   permanent `Unauthorized` error naming the scope rather than a silent
 //!   "no customer".
 //!
-//! Errors are classified in one place (see the table in the `error` module docs):
-//! `THROTTLED` (HTTP 200) and HTTP 429 become `RateLimited` with the wait Shopify
-//! implies, 5xx and connection failures `Unavailable`, 401/403 `Unauthorized`.
-//! The adapter never retries: wrap it in core's retry wrapper.
-//! [`ShopifyClient::last_cost`] exposes the latest `extensions.cost` for metrics.
+//! ## Errors
+//!
+//! Every failure is classified in one function into core's
+//! [`OrderSourceError`](lumitalk_core::OrderSourceError):
+//!
+//! | what Shopify sent | error |
+//! |---|---|
+//! | HTTP 200, `errors[].extensions.code == "THROTTLED"` | `RateLimited`, wait from `throttleStatus` |
+//! | HTTP 429 | `RateLimited`, wait from `Retry-After` (seconds, fractions allowed) |
+//! | HTTP 5xx, or GraphQL `INTERNAL_SERVER_ERROR` | `Unavailable` (retryable) |
+//! | HTTP 401 | `Unauthorized` (bad or revoked token) |
+//! | HTTP 402 / 423 | `Unauthorized` (shop frozen / locked) |
+//! | HTTP 403, or GraphQL `ACCESS_DENIED` | `Unauthorized`, naming the missing scope when Shopify does |
+//! | HTTP 404 | `InvalidRequest` (unknown shop or API version) |
+//! | other HTTP 4xx, other GraphQL errors | `InvalidRequest` with Shopify's code and message |
+//! | body not JSON, `errors` of an unknown shape, no `data` | `InvalidResponse` |
+//! | request timed out / could not connect | `Timeout` / `Unavailable` |
+//!
+//! The adapter never retries: wrap it in core's retry wrapper, which honours the
+//! `retry_after` hint. [`ShopifyClient::last_cost`] exposes the latest
+//! `extensions.cost` (requested and actual cost, bucket state) for metrics.
 //!
 //! ## Compliance webhooks
 //!

@@ -2,6 +2,7 @@
 
 mod support;
 
+use lumitalk_core::testing::{ExpectedOrder, OrderSourceFixture, order_source_conformance};
 use lumitalk_core::{MerchantId, OrderNumber, OrderSource, PhoneNumber};
 use lumitalk_shopify::{ShopifyConfig, ShopifyOrderSource};
 use wiremock::matchers::{header, method, path};
@@ -32,8 +33,30 @@ fn p(s: &str) -> PhoneNumber {
     PhoneNumber::parse_e164(s).unwrap()
 }
 
-/// The rules of `OrderSource`'s contract, written out here until core's shared
-/// suite (`lumitalk_core::testing::order_source_conformance`) is available.
+/// Core's shared suite, the one every `OrderSource` runs.
+#[tokio::test]
+async fn core_order_source_conformance() {
+    let (_server, source) = fake_shop_source().await;
+    let fixture = OrderSourceFixture {
+        merchant: MerchantId::new("acme"),
+        existing: ExpectedOrder {
+            number: n("1001"),
+            customer_phone: Some(p("+14155550123")),
+            postal_code: Some("94105".into()),
+            fulfillment_count: 2,
+        },
+        missing: n("9999"),
+        // The fake's inexact search returns #1001, #1002, #10010 and #1010 for `100`.
+        near_miss: Some(n("100")),
+        phone_with_orders: p("+14155550123"),
+        orders_for_phone: vec![n("1010"), n("1001"), n("998")],
+        phone_without_orders: p("+15035550100"),
+    };
+    order_source_conformance(&source, &fixture).await;
+}
+
+/// The same rules spelled out, plus the inexact-phone case (a second customer
+/// whose number shares a prefix is returned by the fake search and must be dropped).
 #[tokio::test]
 async fn order_source_contract_against_fake_shop() {
     let (_server, source) = fake_shop_source().await;

@@ -379,6 +379,10 @@ impl<S: Speech> Speech for CachedSpeech<S> {
             self.shared.lock().stats.bypassed += 1;
             return self.inner.synthesize(request).await;
         }
+        if request.text.trim().is_empty() {
+            // Nothing to cache: let the provider refuse it.
+            return self.inner.synthesize(request).await;
+        }
         let key = self.key(request);
         match self.lookup(&key) {
             Lookup::Hit(audio) => Ok(audio),
@@ -396,6 +400,9 @@ impl<S: Speech> Speech for CachedSpeech<S> {
     async fn synthesize_stream(&self, request: &SpeechRequest) -> Result<AudioStream, SpeechError> {
         if request.cacheability == Cacheability::Personal {
             self.shared.lock().stats.bypassed += 1;
+            return self.inner.synthesize_stream(request).await;
+        }
+        if request.text.trim().is_empty() {
             return self.inner.synthesize_stream(request).await;
         }
         let key = self.key(request);

@@ -147,6 +147,13 @@ impl Conversation {
             Input::TransferEnded(o) => self.on_transfer_ended(&t, &mut out, o),
             Input::CallEnded => self.on_call_ended(&mut out),
         }
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.heard.is_none() && p.lookup.is_none())
+        {
+            self.pending = None;
+        }
         out.actions
     }
 

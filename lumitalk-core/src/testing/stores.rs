@@ -1,0 +1,230 @@
+//! The [`SessionStore`] and [`AudioStore`] contracts.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::clock::ManualClock;
+use crate::domain::{AudioId, CallId};
+use crate::provider::{Audio, AudioFormat};
+use crate::store::{AudioStore, SessionStore};
+
+/// Checks a [`SessionStore`]: load what was saved, save replaces, remove forgets,
+/// `len` counts live sessions; with `clock` (the store's [`ManualClock`]), that a
+/// session expires exactly at its time-to-live and that saving restarts it.
+///
+/// Pass an empty store.
+///
+/// # Panics
+/// On the first contract violation, with a message saying which.
+pub async fn session_store_conformance(store: &dyn SessionStore, clock: Option<&ManualClock>) {
+    let name = store.name();
+    let ok = |what: &str, e: crate::StoreError| -> ! { panic!("[{name}] {what} failed: {e}") };
+    let a = CallId::new("CONFORMANCE-SESSION-A");
+    let b = CallId::new("CONFORMANCE-SESSION-B");
+    let ttl = Duration::from_secs(600);
+
+    assert_eq!(
+        store.load(&a).await.unwrap_or_else(|e| ok("load", e)),
+        None,
+        "[{name}] unknown call has no state"
+    );
+    assert_eq!(
+        store.len().await.unwrap_or_else(|e| ok("len", e)),
+        0,
+        "[{name}] pass an empty store"
+    );
+    store
+        .save(&a, Bytes::from_static(b"state-1"), ttl)
+        .await
+        .unwrap_or_else(|e| ok("save", e));
+    store
+        .save(&b, Bytes::from_static(b"other"), ttl)
+        .await
+        .unwrap_or_else(|e| ok("save", e));
+    assert_eq!(
+        store
+            .load(&a)
+            .await
+            .unwrap_or_else(|e| ok("load", e))
+            .as_deref(),
+        Some(&b"state-1"[..]),
+        "[{name}] load returns what was saved"
+    );
+    store
+        .save(&a, Bytes::from_static(b"state-2"), ttl)
+        .await
+        .unwrap_or_else(|e| ok("save", e));
+    assert_eq!(
+        store
+            .load(&a)
+            .await
+            .unwrap_or_else(|e| ok("load", e))
+            .as_deref(),
+        Some(&b"state-2"[..]),
+        "[{name}] save replaces"
+    );
+    assert_eq!(
+        store.len().await.unwrap_or_else(|e| ok("len", e)),
+        2,
+        "[{name}] len counts sessions"
+    );
+    store.remove(&a).await.unwrap_or_else(|e| ok("remove", e));
+    assert_eq!(
+        store.load(&a).await.unwrap_or_else(|e| ok("load", e)),
+        None,
+        "[{name}] remove forgets"
+    );
+    store
+        .remove(&a)
+        .await
+        .unwrap_or_else(|e| ok("removing an unknown call", e));
+    assert_eq!(
+        store
+            .load(&b)
+            .await
+            .unwrap_or_else(|e| ok("load", e))
+            .as_deref(),
+        Some(&b"other"[..]),
+        "[{name}] remove touches one call only"
+    );
+    store.remove(&b).await.unwrap_or_else(|e| ok("remove", e));
+
+    if let Some(clock) = clock {
+        let ttl = Duration::from_secs(60);
+        store
+            .save(&a, Bytes::from_static(b"s"), ttl)
+            .await
+            .unwrap_or_else(|e| ok("save", e));
+        clock.advance(Duration::from_secs(59));
+        assert!(
+            store
+                .load(&a)
+                .await
+                .unwrap_or_else(|e| ok("load", e))
+                .is_some(),
+            "[{name}] alive before its TTL"
+        );
+        store
+            .save(&a, Bytes::from_static(b"s2"), ttl)
+            .await
+            .unwrap_or_else(|e| ok("save", e));
+        clock.advance(Duration::from_secs(59));
+        assert!(
+            store
+                .load(&a)
+                .await
+                .unwrap_or_else(|e| ok("load", e))
+                .is_some(),
+            "[{name}] save restarts the TTL"
+        );
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(
+            store.load(&a).await.unwrap_or_else(|e| ok("load", e)),
+            None,
+            "[{name}] gone once its TTL passed"
+        );
+        assert_eq!(
+            store.len().await.unwrap_or_else(|e| ok("len", e)),
+            0,
+            "[{name}] expired sessions are not counted"
+        );
+    }
+}
+
+/// Checks an [`AudioStore`]: `put` returns fresh well-formed ids, `get` returns
+/// the audio in its format, `remove` forgets and counts; with `clock` (the
+/// store's [`ManualClock`]), that audio expires at its time-to-live.
+///
+/// # Panics
+/// On the first contract violation, with a message saying which.
+pub async fn audio_store_conformance(store: &dyn AudioStore, clock: Option<&ManualClock>) {
+    let name = store.name();
+    let ok = |what: &str, e: crate::StoreError| -> ! { panic!("[{name}] {what} failed: {e}") };
+    let ttl = Duration::from_secs(600);
+    let audio = Audio {
+        bytes: Bytes::from_static(b"\xff\xf3\x44\xc4audio"),
+        format: AudioFormat::Mp3_22050_32,
+    };
+    let other = Audio {
+        bytes: Bytes::from_static(&[0x7f; 160]),
+        format: AudioFormat::Ulaw8000,
+    };
+
+    let a = store
+        .put(audio.clone(), ttl)
+        .await
+        .unwrap_or_else(|e| ok("put", e));
+    let b = store
+        .put(other.clone(), ttl)
+        .await
+        .unwrap_or_else(|e| ok("put", e));
+    assert!(
+        AudioId::is_well_formed(a.as_str()),
+        "[{name}] ids must come from AudioId::random"
+    );
+    assert_ne!(a, b, "[{name}] every put gets a fresh id");
+    assert_eq!(
+        store.get(&a).await.unwrap_or_else(|e| ok("get", e)),
+        Some(audio.clone()),
+        "[{name}] get returns the audio"
+    );
+    assert_eq!(
+        store.get(&b).await.unwrap_or_else(|e| ok("get", e)),
+        Some(other),
+        "[{name}] get returns the audio and its format"
+    );
+    assert_eq!(
+        store
+            .get(&AudioId::random())
+            .await
+            .unwrap_or_else(|e| ok("get", e)),
+        None,
+        "[{name}] unknown id"
+    );
+    let removed = store
+        .remove(&[a.clone(), AudioId::random()])
+        .await
+        .unwrap_or_else(|e| ok("remove", e));
+    assert_eq!(removed, 1, "[{name}] remove counts what it removed");
+    assert_eq!(
+        store.get(&a).await.unwrap_or_else(|e| ok("get", e)),
+        None,
+        "[{name}] removed audio is gone"
+    );
+    assert!(
+        store
+            .get(&b)
+            .await
+            .unwrap_or_else(|e| ok("get", e))
+            .is_some(),
+        "[{name}] remove touches the given ids only"
+    );
+    assert_eq!(
+        store.remove(&[a]).await.unwrap_or_else(|e| ok("remove", e)),
+        0,
+        "[{name}] removing twice removes nothing"
+    );
+
+    if let Some(clock) = clock {
+        let id = store
+            .put(audio, Duration::from_secs(30))
+            .await
+            .unwrap_or_else(|e| ok("put", e));
+        clock.advance(Duration::from_secs(29));
+        assert!(
+            store
+                .get(&id)
+                .await
+                .unwrap_or_else(|e| ok("get", e))
+                .is_some(),
+            "[{name}] alive before its TTL"
+        );
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(
+            store.get(&id).await.unwrap_or_else(|e| ok("get", e)),
+            None,
+            "[{name}] gone once its TTL passed"
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! Wrappers that add timeouts, retries and fallbacks to any provider.
+//!
+//! Each wrapper implements the trait it wraps ([`OrderSource`](crate::OrderSource),
+//! [`IntentClassifier`](crate::IntentClassifier), [`Speech`](crate::Speech)), so a
+//! wrapped provider is used exactly like a bare one, as an `Arc<dyn Trait>`.
+//!
+//! # Order
+//! Put the timeout **inside** the retry, so that each attempt gets its own deadline
+//! and a hung attempt becomes a retryable [`ErrorKind::Timeout`](crate::ErrorKind):
+//!
+//! ```text
+//! Fallback::new(
+//!     Retry::new(Timeout::new(primary, 2s), policy),   // bounded attempts and total time
+//!     offline_secondary,                                 // when all of that failed
+//! )
+//! ```
+//!
+//! A timeout outside the retry would cut the whole retry loop short instead; the
+//! retry's own `max_elapsed` already bounds the total.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use lumitalk_core::memory::{DemoOrderStore, KeywordClassifier};
+//! use lumitalk_core::wrappers::{Fallback, Retry, RetryPolicy, Timeout};
+//! use lumitalk_core::{IntentClassifier, OrderSource, TokioClock};
+//!
+//! let orders = Retry::new(
+//!     Timeout::new(DemoOrderStore::demo(), Duration::from_secs(2)),
+//!     RetryPolicy::default(),
+//! )
+//! .with_clock(Arc::new(TokioClock::new()));
+//! let stats = orders.stats();
+//! let orders: Arc<dyn OrderSource> = Arc::new(orders);
+//!
+//! let classifier: Arc<dyn IntentClassifier> = Arc::new(Fallback::new(
+//!     Timeout::new(KeywordClassifier::new(), Duration::from_millis(800)),
+//!     KeywordClassifier::new(),
+//! ));
+//! assert_eq!(orders.name(), "demo");
+//! assert_eq!(classifier.name(), "keywords");
+//! assert_eq!(stats.retries(), 0);
+//! ```
+
+mod fallback;
+mod retry;
+mod rng;
+mod timeout;
+
+#[cfg(test)]
+mod tests_support;
+
+pub use fallback::{Fallback, FallbackStats};
+pub use retry::{Retry, RetryPolicy, RetryStats};
+pub use rng::SplitMix64;
+pub use timeout::Timeout;

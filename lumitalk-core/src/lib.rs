@@ -58,6 +58,7 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+pub mod conversation;
 pub mod domain;
 pub mod error;
 pub mod memory;

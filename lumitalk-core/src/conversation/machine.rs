@@ -1,0 +1,844 @@
+//! Transitions: the caller's turns, global intents, escalation and endings.
+//! Order lookups, verification and answers are in [`super::orders`].
+
+use super::action::{Action, Effect, EscalationReason, Event, Speak};
+use super::context::{Context, Humans};
+use super::input::{Input, Lookup};
+use super::phase::{AskOrder, AskPhone, ConfirmNumber, Ended, OfferHuman, Phase};
+use super::phrases::{self, Phrases, When};
+use super::state::{Call, Conversation, Heard, Pending, PendingLookup, Security};
+use super::summary::Origin;
+use super::verify;
+use crate::domain::{
+    Classification, ClassifyContext, ExpectedEntity, Intent, OrderNumber, PhoneNumber, Region,
+    Timestamp, Utterance,
+};
+use crate::provider::{Cacheability, TransferOutcome};
+use crate::reply::{ListenSpec, TransferSpec};
+use crate::store::CallOutcome;
+
+/// Actions collected during one step.
+#[derive(Debug, Default)]
+pub(crate) struct Out {
+    pub(crate) actions: Vec<Action>,
+}
+
+impl Out {
+    pub(crate) fn shared(&mut self, text: impl Into<String>) {
+        self.actions.push(Action::Speak(Speak {
+            text: text.into(),
+            cacheability: Cacheability::Shared,
+        }));
+    }
+
+    pub(crate) fn personal(&mut self, text: String) {
+        self.actions.push(Action::Speak(Speak {
+            text,
+            cacheability: Cacheability::Personal,
+        }));
+    }
+
+    pub(crate) fn speak(&mut self, speak: Speak) {
+        self.actions.push(Action::Speak(speak));
+    }
+
+    pub(crate) fn effect(&mut self, effect: Effect) {
+        self.actions.push(Action::Effect(effect));
+    }
+
+    pub(crate) fn record(&mut self, event: Event) {
+        self.actions.push(Action::Effect(Effect::Record(event)));
+    }
+}
+
+/// What one step reads: the time, the context and the language.
+pub(crate) struct Step<'a> {
+    pub(crate) now: Timestamp,
+    pub(crate) ctx: &'a Context<'a>,
+    pub(crate) p: &'static dyn Phrases,
+}
+
+impl Step<'_> {
+    pub(crate) fn when(&self) -> When {
+        When {
+            now: self.now,
+            utc_offset_minutes: self.ctx.utc_offset_minutes(),
+        }
+    }
+
+    pub(crate) fn store(&self) -> &str {
+        &self.ctx.merchant.display_name
+    }
+}
+
+/// What the caller did.
+enum Said {
+    Speech {
+        text: String,
+        confidence: Option<f32>,
+    },
+    Keys(String),
+    Nothing,
+}
+
+/// An order reference the caller gave.
+pub(crate) enum Reference {
+    Number(OrderNumber),
+    Phone(PhoneNumber),
+}
+
+fn yes_no(c: &Classification) -> Option<bool> {
+    match c.intent {
+        Intent::Yes => Some(true),
+        Intent::No => Some(false),
+        _ => c.entities.yes_no,
+    }
+}
+
+fn reference(c: &Classification, text: &str) -> Option<Reference> {
+    if let Some(n) = &c.entities.order_number {
+        return Some(Reference::Number(n.clone()));
+    }
+    if let Some(p) = &c.entities.phone {
+        return Some(Reference::Phone(p.clone()));
+    }
+    match c.intent {
+        Intent::ProvideOrderNumber | Intent::OrderStatus | Intent::Unknown => {
+            OrderNumber::parse(text).ok().map(Reference::Number)
+        }
+        _ => None,
+    }
+}
+
+impl Conversation {
+    /// Feeds one input at time `now` and returns the actions to drain, in order.
+    ///
+    /// Never panics, whatever the input sequence. See the [module docs](super) for
+    /// what to feed and what to do with the actions.
+    pub fn handle(&mut self, now: Timestamp, ctx: &Context<'_>, input: Input) -> Vec<Action> {
+        let t = Step {
+            now,
+            ctx,
+            p: phrases::for_language(&ctx.merchant.language),
+        };
+        let mut out = Out::default();
+        match input {
+            Input::CallStarted {
+                caller,
+                resumed,
+                verification_locked,
+            } => self.start(&t, &mut out, caller, resumed, verification_locked),
+            Input::Speech { text, confidence } => {
+                self.caller_turn(&t, &mut out, Said::Speech { text, confidence })
+            }
+            Input::Digits(d) => self.caller_turn(&t, &mut out, Said::Keys(d)),
+            Input::NoInput => self.caller_turn(&t, &mut out, Said::Nothing),
+            Input::Classified(c) | Input::ClassificationFailed { fallback: c } => {
+                self.on_classified(&t, &mut out, c)
+            }
+            i @ (Input::OrdersFound { .. }
+            | Input::OrdersNotFound { .. }
+            | Input::LookupFailed { .. }) => self.on_lookup(&t, &mut out, i),
+            Input::SpeechReady => self.call.speech_failures = 0,
+            Input::SpeechFailed => {
+                self.call.speech_failures = self.call.speech_failures.saturating_add(1)
+            }
+            Input::Deadline => self.on_deadline(&t, &mut out),
+            Input::TransferEnded(o) => self.on_transfer_ended(&t, &mut out, o),
+            Input::CallEnded => self.on_call_ended(&mut out),
+        }
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.heard.is_none() && p.lookup.is_none())
+        {
+            self.pending = None;
+        }
+        out.actions
+    }
+
+    /// Every fixed prompt the conversation can say for this merchant (for
+    /// pre-synthesis: the driver caches their audio across calls).
+    pub fn fixed_prompts(ctx: &Context<'_>) -> Vec<String> {
+        phrases::for_language(&ctx.merchant.language)
+            .fixed_prompts(&ctx.merchant.display_name, ctx.merchant.greeting.as_deref())
+    }
+
+    fn start(
+        &mut self,
+        t: &Step<'_>,
+        out: &mut Out,
+        caller: Option<PhoneNumber>,
+        resumed: bool,
+        locked: bool,
+    ) {
+        self.call = Call {
+            started_at: t.now,
+            caller: caller.clone(),
+            ..Call::default()
+        };
+        self.security = Security { failed: 0, locked };
+        self.pending = None;
+        if resumed {
+            out.shared(t.p.restarted());
+        } else {
+            out.shared(t.p.greeting(t.store(), t.ctx.merchant.greeting.as_deref()));
+        }
+        match caller {
+            Some(phone) if !locked && !resumed => {
+                self.phase = Phase::Greeting;
+                self.request_lookup(out, Lookup::Phone { phone }, Origin::CallerId, false);
+            }
+            _ => {
+                self.phase = Phase::AskOrder(AskOrder::default());
+                self.ask(t, out, false);
+            }
+        }
+    }
+
+    fn caller_turn(&mut self, t: &Step<'_>, out: &mut Out, said: Said) {
+        match self.phase {
+            Phase::Ended(_) => {
+                out.shared(t.p.goodbye(t.store()));
+                out.actions.push(Action::HangUp);
+                return;
+            }
+            Phase::New => return self.start(t, out, None, true, false),
+            Phase::Greeting => self.phase = Phase::AskOrder(AskOrder::default()),
+            _ => {}
+        }
+        self.pending = None;
+        self.call.turns = self.call.turns.saturating_add(1);
+        let limits = t.ctx.limits;
+        if self.call.turns > limits.max_turns
+            || t.now.since(self.call.started_at) >= limits.max_duration
+        {
+            if matches!(self.phase, Phase::Transferring) {
+                out.shared(t.p.goodbye(t.store()));
+                return self.end(out, CallOutcome::Failed);
+            }
+            out.shared(t.p.limits());
+            return self.escalate(t, out, EscalationReason::Limits);
+        }
+        if matches!(self.phase, Phase::Transferring) {
+            // Carriers send no input during a transfer; if one does, connect again.
+            return self.escalate(t, out, EscalationReason::Requested);
+        }
+        match said {
+            Said::Nothing => self.on_silence(t, out),
+            Said::Keys(keys) => self.on_keys(t, out, &keys),
+            Said::Speech { text, .. } if text.trim().is_empty() => self.on_silence(t, out),
+            Said::Speech { text, confidence } => self.on_speech(t, out, text, confidence),
+        }
+    }
+
+    fn on_silence(&mut self, t: &Step<'_>, out: &mut Out) {
+        let max = t.ctx.limits.max_reprompts;
+        let Some(r) = self.phase.retries_mut() else {
+            self.phase = Phase::AskOrder(AskOrder::default());
+            return self.ask(t, out, false);
+        };
+        r.silences = r.silences.saturating_add(1);
+        if r.silences > max {
+            out.shared(t.p.silence_goodbye());
+            let outcome = self.quiet_outcome();
+            return self.end(out, outcome);
+        }
+        out.shared(t.p.no_input());
+        self.ask(t, out, false);
+    }
+
+    fn on_keys(&mut self, t: &Step<'_>, out: &mut Out, keys: &str) {
+        let keys: String = keys
+            .chars()
+            .filter(|c| c.is_ascii_digit() || matches!(c, '*' | '#'))
+            .collect();
+        let keys = keys.trim_end_matches('#');
+        match keys {
+            "0" => return self.escalate(t, out, EscalationReason::Requested),
+            "*" => return self.repeat(t, out),
+            _ => {}
+        }
+        if keys.is_empty() || !keys.bytes().all(|b| b.is_ascii_digit()) {
+            return self.on_unclear(t, out, None);
+        }
+        let long = keys.len() >= 3;
+        match &self.phase {
+            Phase::AskOrder(_) => self.keyed_reference(t, out, keys),
+            Phase::AskPhone(_) => match PhoneNumber::parse(keys, Region::default()) {
+                Ok(phone) => self.follow_reference(t, out, Reference::Phone(phone), None),
+                Err(_) => self.on_unclear(t, out, Some(t.p.not_a_phone())),
+            },
+            Phase::ConfirmNumber(c) => match keys {
+                "1" => {
+                    let number = c.number.clone();
+                    self.request_lookup(out, Lookup::Number { number }, Origin::Number, false)
+                }
+                "2" => self.deny_number(t, out),
+                _ if long => self.keyed_reference(t, out, keys),
+                _ => self.on_unclear(t, out, None),
+            },
+            Phase::OfferOrder(o) => match keys {
+                "1" => {
+                    let order = o.order.clone();
+                    self.check_caller(t, out, order)
+                }
+                "2" => self.decline_offer(t, out),
+                _ if long => self.keyed_reference(t, out, keys),
+                _ => self.on_unclear(t, out, None),
+            },
+            Phase::ChooseOrder(_) => self.choose(t, out, &[keys.to_string()]),
+            Phase::Verify(_) => self.on_challenge_answer(t, out, &verify::readings(&[keys])),
+            Phase::Answered(_) => match keys {
+                "1" => self.ask_another(t, out),
+                "2" => self.goodbye(t, out),
+                _ if long => self.keyed_reference(t, out, keys),
+                _ => self.on_unclear(t, out, None),
+            },
+            Phase::OfferHuman(_) => match keys {
+                "1" => self.transfer_now(t, out),
+                "2" => self.goodbye(t, out),
+                _ if long => self.keyed_reference(t, out, keys),
+                _ => self.on_unclear(t, out, None),
+            },
+            _ => self.on_unclear(t, out, None),
+        }
+    }
+
+    /// Keyed digits as an order reference: ten or more digits that make a valid
+    /// phone number are a phone number; otherwise an order number.
+    fn keyed_reference(&mut self, t: &Step<'_>, out: &mut Out, keys: &str) {
+        if keys.len() >= 10
+            && let Ok(phone) = PhoneNumber::parse(keys, Region::default())
+        {
+            return self.follow_reference(t, out, Reference::Phone(phone), None);
+        }
+        match OrderNumber::from_digits(keys) {
+            Ok(n) => self.follow_reference(t, out, Reference::Number(n), None),
+            Err(_) => self.on_unclear(t, out, None),
+        }
+    }
+
+    fn on_speech(&mut self, t: &Step<'_>, out: &mut Out, text: String, confidence: Option<f32>) {
+        let expected = self.phase.expected();
+        let context = ClassifyContext {
+            merchant_name: t.ctx.merchant.display_name.clone(),
+            language: t.ctx.merchant.language.clone(),
+            last_prompt: self.question(t, false).text,
+            expected,
+        };
+        let speculate = matches!(self.phase, Phase::AskOrder(_) | Phase::Answered(_))
+            && Self::confident(t, confidence);
+        let guess = if speculate {
+            OrderNumber::parse(&text).ok()
+        } else {
+            None
+        };
+        self.pending = Some(Pending {
+            heard: Some(Heard {
+                text: text.clone(),
+                confidence,
+            }),
+            ..Pending::default()
+        });
+        out.effect(Effect::Classify {
+            utterance: Utterance::speech(text, confidence),
+            context,
+        });
+        if let Some(number) = guess {
+            self.request_lookup(out, Lookup::Number { number }, Origin::Number, true);
+        }
+    }
+
+    pub(crate) fn confident(t: &Step<'_>, confidence: Option<f32>) -> bool {
+        confidence.is_none_or(|c| c >= t.ctx.limits.confirm_below_confidence)
+    }
+
+    fn on_classified(&mut self, t: &Step<'_>, out: &mut Out, c: Classification) {
+        let Some(heard) = self.pending.as_mut().and_then(|p| p.heard.take()) else {
+            return;
+        };
+        self.after_classified(t, out, &c, &heard);
+        if let Some(p) = self.pending.as_mut() {
+            if p.lookup.as_ref().is_some_and(|l| l.speculative) {
+                // The caller meant something else: drop the guess.
+                p.lookup = None;
+                p.early_result = None;
+            } else if let Some(early) = p.early_result.take() {
+                self.on_lookup(t, out, early);
+            }
+        }
+    }
+
+    fn after_classified(&mut self, t: &Step<'_>, out: &mut Out, c: &Classification, heard: &Heard) {
+        match c.intent {
+            Intent::Human => return self.escalate(t, out, EscalationReason::Requested),
+            Intent::CancelOrder | Intent::ReturnOrRefund | Intent::ChangeAddress => {
+                out.shared(t.p.unsupported(c.intent));
+                return self.escalate(t, out, EscalationReason::Unsupported);
+            }
+            _ => {}
+        }
+        if c.caller_upset {
+            out.shared(t.p.upset());
+            if matches!(t.ctx.humans(t.now), Humans::Available(_)) {
+                return self.escalate(t, out, EscalationReason::Upset);
+            }
+        }
+        match c.intent {
+            Intent::Goodbye => return self.goodbye(t, out),
+            Intent::Repeat => return self.repeat(t, out),
+            _ => {}
+        }
+        let answer = yes_no(c);
+        let reference = reference(c, &heard.text);
+        match &self.phase {
+            Phase::AskOrder(_) => match reference {
+                Some(r) => self.follow_reference(t, out, r, heard.confidence),
+                None if c.intent == Intent::ProvidePhoneNumber => {
+                    self.phase = Phase::AskPhone(AskPhone {
+                        not_found: self.phase.not_found(),
+                        ..AskPhone::default()
+                    });
+                    self.ask(t, out, false)
+                }
+                None if c.intent == Intent::OrderStatus => {
+                    self.on_unclear(t, out, Some(t.p.sure()))
+                }
+                None => self.on_unclear(t, out, None),
+            },
+            Phase::AskPhone(_) => {
+                let phone = c.entities.phone.clone().or_else(|| {
+                    PhoneNumber::parse(&verify::spoken_digits(&heard.text), Region::default()).ok()
+                });
+                match (phone, reference) {
+                    (Some(phone), _) => {
+                        self.follow_reference(t, out, Reference::Phone(phone), None)
+                    }
+                    (None, Some(r)) => self.follow_reference(t, out, r, heard.confidence),
+                    (None, None) => self.on_unclear(t, out, None),
+                }
+            }
+            Phase::ConfirmNumber(cn) => match (answer, reference) {
+                (Some(true), _) => {
+                    let number = cn.number.clone();
+                    self.request_lookup(out, Lookup::Number { number }, Origin::Number, false)
+                }
+                (Some(false), None) => self.deny_number(t, out),
+                (_, Some(r)) => self.follow_reference(t, out, r, heard.confidence),
+                (None, None) => self.on_unclear(t, out, None),
+            },
+            Phase::OfferOrder(o) => match (answer, reference) {
+                (Some(true), _) => {
+                    let order = o.order.clone();
+                    self.check_caller(t, out, order)
+                }
+                (Some(false), None) => self.decline_offer(t, out),
+                (_, Some(r)) => self.follow_reference(t, out, r, heard.confidence),
+                (None, None) => self.on_unclear(t, out, None),
+            },
+            Phase::ChooseOrder(_) => {
+                if answer == Some(false) && reference.is_none() {
+                    return self.decline_offer(t, out);
+                }
+                let mut candidates = Vec::new();
+                if let Some(n) = &c.entities.order_number {
+                    candidates.push(n.digits().to_string());
+                }
+                if let Some(d) = &c.entities.digits {
+                    candidates.push(d.clone());
+                }
+                candidates.push(verify::spoken_digits(&heard.text));
+                self.choose(t, out, &candidates)
+            }
+            Phase::Verify(_) => {
+                let mut answers: Vec<&str> = Vec::new();
+                if let Some(z) = &c.entities.postal_code {
+                    answers.push(z);
+                }
+                if let Some(d) = &c.entities.digits {
+                    answers.push(d);
+                }
+                if let Some(n) = &c.entities.order_number {
+                    answers.push(n.digits());
+                }
+                answers.push(&heard.text);
+                let readings = verify::readings(&answers);
+                self.on_challenge_answer(t, out, &readings)
+            }
+            Phase::Answered(_) => match (reference, answer) {
+                (Some(r), _) => self.follow_reference(t, out, r, heard.confidence),
+                (None, Some(true)) => self.ask_another(t, out),
+                (None, Some(false)) => self.goodbye(t, out),
+                (None, None) if c.intent == Intent::OrderStatus => self.ask_another(t, out),
+                (None, None) if c.intent == Intent::ProvidePhoneNumber => {
+                    self.phase = Phase::AskPhone(AskPhone::default());
+                    self.ask(t, out, false)
+                }
+                (None, None) => self.on_unclear(t, out, None),
+            },
+            Phase::OfferHuman(_) => match (answer, reference) {
+                (Some(true), _) => self.transfer_now(t, out),
+                (Some(false), None) => self.goodbye(t, out),
+                (_, Some(r)) => self.follow_reference(t, out, r, heard.confidence),
+                (None, None) => self.on_unclear(t, out, None),
+            },
+            Phase::New | Phase::Greeting | Phase::Transferring | Phase::Ended(_) => {
+                self.on_unclear(t, out, None)
+            }
+        }
+    }
+
+    /// Looks up what the caller referred to, confirming low-confidence numbers first.
+    pub(crate) fn follow_reference(
+        &mut self,
+        t: &Step<'_>,
+        out: &mut Out,
+        reference: Reference,
+        confidence: Option<f32>,
+    ) {
+        match reference {
+            Reference::Number(number) if !Self::confident(t, confidence) => {
+                let ask = match &self.phase {
+                    Phase::AskOrder(a) => *a,
+                    Phase::ConfirmNumber(c) => c.ask,
+                    other => AskOrder {
+                        not_found: other.not_found(),
+                        ..AskOrder::default()
+                    },
+                };
+                self.phase = Phase::ConfirmNumber(ConfirmNumber {
+                    number,
+                    ask,
+                    retries: Default::default(),
+                });
+                self.ask(t, out, false)
+            }
+            Reference::Number(number) => {
+                self.request_lookup(out, Lookup::Number { number }, Origin::Number, false)
+            }
+            Reference::Phone(phone) => {
+                let origin = if self.call.caller.as_ref() == Some(&phone) {
+                    Origin::CallerId
+                } else {
+                    Origin::GivenPhone
+                };
+                self.request_lookup(out, Lookup::Phone { phone }, origin, false)
+            }
+        }
+    }
+
+    /// Asks for a lookup, or keeps waiting for the same one already in flight.
+    pub(crate) fn request_lookup(
+        &mut self,
+        out: &mut Out,
+        lookup: Lookup,
+        origin: Origin,
+        speculative: bool,
+    ) {
+        let p = self.pending.get_or_insert_with(Pending::default);
+        if let Some(pl) = p.lookup.as_mut()
+            && pl.lookup == lookup
+        {
+            pl.speculative &= speculative;
+            pl.origin = origin;
+            return;
+        }
+        p.lookup = Some(PendingLookup {
+            lookup: lookup.clone(),
+            origin,
+            speculative,
+        });
+        p.early_result = None;
+        out.effect(Effect::Lookup(lookup));
+    }
+
+    fn deny_number(&mut self, t: &Step<'_>, out: &mut Out) {
+        let Phase::ConfirmNumber(c) = &self.phase else {
+            return self.on_unclear(t, out, None);
+        };
+        let mut ask = c.ask;
+        ask.retries.unclear = ask.retries.unclear.saturating_add(1);
+        if ask.retries.unclear > t.ctx.limits.max_unclear {
+            return self.escalate(t, out, EscalationReason::Unclear);
+        }
+        self.phase = Phase::AskOrder(ask);
+        out.shared(t.p.okay());
+        self.ask(t, out, true)
+    }
+
+    fn decline_offer(&mut self, t: &Step<'_>, out: &mut Out) {
+        self.phase = Phase::AskOrder(AskOrder::default());
+        out.shared(t.p.okay());
+        self.ask(t, out, false)
+    }
+
+    fn ask_another(&mut self, t: &Step<'_>, out: &mut Out) {
+        self.phase = Phase::AskOrder(AskOrder::default());
+        out.shared(t.p.ask_another_order());
+        out.actions.push(Action::Listen(self.listen_spec(t)));
+    }
+
+    fn choose(&mut self, t: &Step<'_>, out: &mut Out, candidates: &[String]) {
+        let Phase::ChooseOrder(co) = &self.phase else {
+            return self.on_unclear(t, out, None);
+        };
+        for s in candidates
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
+            if s.len() == 1 {
+                let idx = (s.as_bytes()[0] - b'0') as usize;
+                if (1..=co.orders.len()).contains(&idx) {
+                    let number = co.orders[idx - 1].number.clone();
+                    let origin = co.origin;
+                    return self.request_lookup(out, Lookup::Number { number }, origin, false);
+                }
+                continue;
+            }
+            let mut matching = co.orders.iter().filter(|o| o.number.digits().ends_with(s));
+            if let (Some(one), None) = (matching.next(), matching.next()) {
+                let number = one.number.clone();
+                let origin = co.origin;
+                return self.request_lookup(out, Lookup::Number { number }, origin, false);
+            }
+            if let Ok(number) = OrderNumber::from_digits(s) {
+                return self.request_lookup(out, Lookup::Number { number }, Origin::Number, false);
+            }
+        }
+        self.on_unclear(t, out, None)
+    }
+
+    pub(crate) fn on_unclear(&mut self, t: &Step<'_>, out: &mut Out, prefix: Option<&'static str>) {
+        let max = t.ctx.limits.max_unclear;
+        let Some(r) = self.phase.retries_mut() else {
+            self.phase = Phase::AskOrder(AskOrder::default());
+            return self.ask(t, out, false);
+        };
+        r.unclear = r.unclear.saturating_add(1);
+        if r.unclear > max {
+            return self.escalate(t, out, EscalationReason::Unclear);
+        }
+        out.shared(prefix.unwrap_or_else(|| t.p.unclear()));
+        self.ask(t, out, true)
+    }
+
+    fn repeat(&mut self, t: &Step<'_>, out: &mut Out) {
+        if let Phase::Answered(a) = &self.phase {
+            out.personal(t.p.answer(&a.order, t.when()));
+            out.shared(t.p.anything_else(false));
+            out.actions.push(Action::Listen(self.listen_spec(t)));
+            return;
+        }
+        self.ask(t, out, false)
+    }
+
+    /// The current question.
+    pub(crate) fn question(&self, t: &Step<'_>, rephrase: bool) -> Speak {
+        let shared = |text: &str| Speak {
+            text: text.to_string(),
+            cacheability: Cacheability::Shared,
+        };
+        let personal = |text: String| Speak {
+            text,
+            cacheability: Cacheability::Personal,
+        };
+        let p = t.p;
+        match &self.phase {
+            Phase::AskPhone(_) if rephrase => shared(p.ask_phone_rephrased()),
+            Phase::AskPhone(_) => shared(p.ask_phone()),
+            Phase::ConfirmNumber(c) => personal(p.confirm_number(c.number.digits(), rephrase)),
+            Phase::OfferOrder(o) => personal(p.offer_order(&o.order.brief(), t.when(), rephrase)),
+            Phase::ChooseOrder(c) => personal(p.choose_order(&c.orders, t.when(), rephrase)),
+            Phase::Verify(v) => shared(p.challenge(&v.order.checks, rephrase)),
+            Phase::Answered(_) => shared(p.anything_else(rephrase)),
+            Phase::OfferHuman(_) => shared(p.offer_human(rephrase)),
+            _ if rephrase => shared(p.ask_order_rephrased()),
+            _ => shared(p.ask_order()),
+        }
+    }
+
+    /// Asks the current question and listens.
+    pub(crate) fn ask(&mut self, t: &Step<'_>, out: &mut Out, rephrase: bool) {
+        if matches!(
+            self.phase,
+            Phase::New | Phase::Greeting | Phase::Transferring | Phase::Ended(_)
+        ) {
+            self.phase = Phase::AskOrder(AskOrder::default());
+        }
+        out.speak(self.question(t, rephrase));
+        out.actions.push(Action::Listen(self.listen_spec(t)));
+    }
+
+    pub(crate) fn listen_spec(&self, t: &Step<'_>) -> ListenSpec {
+        let expected = self.phase.expected();
+        let single_key = matches!(
+            self.phase,
+            Phase::ConfirmNumber(_) | Phase::OfferOrder(_) | Phase::OfferHuman(_)
+        );
+        ListenSpec {
+            speech: true,
+            keypad: true,
+            timeout_secs: t.ctx.limits.listen_timeout_secs,
+            finish_on_key: if single_key { None } else { Some('#') },
+            num_digits: if single_key { Some(1) } else { None },
+            hints: t.p.hints(expected).iter().map(|h| h.to_string()).collect(),
+            language: t.ctx.merchant.language.clone(),
+            expected: if expected == ExpectedEntity::None {
+                ExpectedEntity::OrderNumber
+            } else {
+                expected
+            },
+        }
+    }
+
+    /// Hands the caller to a human, offers to, or says what happens next when no
+    /// human can take the call.
+    pub(crate) fn escalate(&mut self, t: &Step<'_>, out: &mut Out, reason: EscalationReason) {
+        out.record(Event::Escalated(reason));
+        match t.ctx.humans(t.now) {
+            Humans::Available(to) => {
+                let offer = matches!(
+                    reason,
+                    EscalationReason::Unclear
+                        | EscalationReason::NotFound
+                        | EscalationReason::Verification
+                        | EscalationReason::LookupFailed
+                ) && !matches!(self.phase, Phase::OfferHuman(_));
+                if offer {
+                    self.phase = Phase::OfferHuman(OfferHuman::default());
+                    self.ask(t, out, false)
+                } else {
+                    self.transfer_to(t, out, to)
+                }
+            }
+            Humans::Closed => {
+                out.shared(t.p.team_closed());
+                self.promise_callback_and_end(t, out)
+            }
+            Humans::NoNumber => {
+                out.shared(t.p.no_transfer());
+                self.promise_callback_and_end(t, out)
+            }
+        }
+    }
+
+    fn transfer_now(&mut self, t: &Step<'_>, out: &mut Out) {
+        match t.ctx.humans(t.now) {
+            Humans::Available(to) => self.transfer_to(t, out, to),
+            _ => self.escalate(t, out, EscalationReason::Requested),
+        }
+    }
+
+    fn transfer_to(&mut self, t: &Step<'_>, out: &mut Out, to: PhoneNumber) {
+        out.shared(t.p.connecting());
+        out.actions.push(Action::Transfer(TransferSpec {
+            to,
+            caller_id: None,
+            timeout_secs: t.ctx.limits.transfer_timeout_secs,
+        }));
+        self.pending = None;
+        self.phase = Phase::Transferring;
+    }
+
+    fn promise_callback_and_end(&mut self, t: &Step<'_>, out: &mut Out) {
+        let can_call_back = self.call.caller.is_some();
+        out.shared(t.p.callback(can_call_back));
+        if can_call_back {
+            out.record(Event::CallbackPromised);
+        }
+        out.shared(t.p.goodbye(t.store()));
+        let outcome = if self.call.answered {
+            CallOutcome::Resolved
+        } else {
+            CallOutcome::Failed
+        };
+        self.end(out, outcome)
+    }
+
+    fn goodbye(&mut self, t: &Step<'_>, out: &mut Out) {
+        out.shared(t.p.goodbye(t.store()));
+        let outcome = self.quiet_outcome();
+        self.end(out, outcome)
+    }
+
+    fn quiet_outcome(&self) -> CallOutcome {
+        if self.call.answered {
+            CallOutcome::Resolved
+        } else {
+            CallOutcome::Abandoned
+        }
+    }
+
+    fn end(&mut self, out: &mut Out, outcome: CallOutcome) {
+        self.phase = Phase::Ended(Ended { outcome });
+        self.pending = None;
+        out.record(Event::Ended(outcome));
+        out.actions.push(Action::HangUp);
+    }
+
+    fn on_deadline(&mut self, t: &Step<'_>, out: &mut Out) {
+        let Some(p) = self.pending.as_mut() else {
+            return;
+        };
+        if p.heard.take().is_some() {
+            // Never classified: treat as not understood.
+            self.pending = None;
+            return self.on_unclear(t, out, None);
+        }
+        if let Some(pl) = &p.lookup {
+            let lookup = pl.lookup.clone();
+            self.on_lookup(
+                t,
+                out,
+                Input::LookupFailed {
+                    lookup,
+                    kind: crate::error::ErrorKind::Timeout,
+                },
+            );
+        }
+    }
+
+    fn on_transfer_ended(&mut self, t: &Step<'_>, out: &mut Out, outcome: TransferOutcome) {
+        match self.phase {
+            Phase::Transferring => match outcome {
+                TransferOutcome::Answered => {
+                    out.shared(t.p.goodbye(t.store()));
+                    self.end(out, CallOutcome::Transferred)
+                }
+                TransferOutcome::Canceled => {
+                    out.shared(t.p.goodbye(t.store()));
+                    self.end(out, CallOutcome::Abandoned)
+                }
+                _ => {
+                    out.shared(t.p.transfer_unanswered());
+                    self.promise_callback_and_end(t, out)
+                }
+            },
+            Phase::Ended(_) => {
+                out.shared(t.p.goodbye(t.store()));
+                out.actions.push(Action::HangUp);
+            }
+            Phase::New => self.start(t, out, None, true, false),
+            _ => {
+                self.pending = None;
+                self.ask(t, out, false)
+            }
+        }
+    }
+
+    fn on_call_ended(&mut self, out: &mut Out) {
+        if self.is_ended() {
+            return;
+        }
+        let outcome = if matches!(self.phase, Phase::Transferring) {
+            CallOutcome::Transferred
+        } else {
+            self.quiet_outcome()
+        };
+        self.phase = Phase::Ended(Ended { outcome });
+        self.pending = None;
+        out.record(Event::Ended(outcome));
+    }
+}

@@ -1,0 +1,155 @@
+//! The conversation's state: what survives between webhooks.
+
+use serde::{Deserialize, Serialize};
+
+use super::input::{Input, Lookup};
+use super::phase::Phase;
+use super::summary::{Origin, ts_ms};
+use crate::domain::{PhoneNumber, Timestamp};
+use crate::store::CallOutcome;
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
+}
+
+/// One call's conversation: a pure state machine.
+///
+/// Feed it inputs with [`Conversation::handle`]; drain the returned actions. See
+/// the [module docs](super) for the contract.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Conversation {
+    #[serde(rename = "c", default)]
+    pub(crate) call: Call,
+    #[serde(rename = "s", default)]
+    pub(crate) security: Security,
+    #[serde(rename = "p", default)]
+    pub(crate) phase: Phase,
+    /// Effects in flight during one turn. Never saved: a session is stored between
+    /// turns, when nothing is pending.
+    #[serde(skip)]
+    pub(crate) pending: Option<Pending>,
+}
+
+/// Facts bounding the whole call.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub(crate) struct Call {
+    #[serde(rename = "t", with = "ts_ms")]
+    pub(crate) started_at: Timestamp,
+    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) caller: Option<PhoneNumber>,
+    /// Caller turns so far (answers and silences).
+    #[serde(rename = "n", default)]
+    pub(crate) turns: u16,
+    /// An order was answered on this call.
+    #[serde(rename = "a", default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) answered: bool,
+    /// Speech synthesis failures in a row.
+    #[serde(rename = "x", default, skip_serializing_if = "is_zero")]
+    pub(crate) speech_failures: u8,
+}
+
+/// Verification across the call. Failed answers are counted here, not in the
+/// verify phase, so that switching orders does not reset them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) struct Security {
+    #[serde(rename = "f", default, skip_serializing_if = "is_zero")]
+    pub(crate) failed: u8,
+    #[serde(rename = "l", default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) locked: bool,
+}
+
+/// What the caller said, while its classification is pending.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Heard {
+    pub(crate) text: String,
+    pub(crate) confidence: Option<f32>,
+}
+
+/// A lookup in flight.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PendingLookup {
+    pub(crate) lookup: Lookup,
+    pub(crate) origin: Origin,
+    /// Requested before classification, on a guess from the raw text; dropped if
+    /// the classification does not want it.
+    pub(crate) speculative: bool,
+}
+
+/// Effects in flight.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Pending {
+    pub(crate) heard: Option<Heard>,
+    pub(crate) lookup: Option<PendingLookup>,
+    /// A speculative lookup's result that arrived before the classification.
+    pub(crate) early_result: Option<Input>,
+}
+
+impl Conversation {
+    /// A conversation before the call started.
+    pub fn new() -> Self {
+        Conversation::default()
+    }
+
+    /// Whether effects are in flight: the driver must feed their results (or
+    /// [`Input::Deadline`]) before the turn is complete.
+    pub fn is_waiting(&self) -> bool {
+        self.pending
+            .as_ref()
+            .is_some_and(|p| p.heard.is_some() || p.lookup.is_some())
+    }
+
+    /// Whether the conversation still wants this lookup's result (a driver may drop
+    /// a speculative lookup the classification made moot).
+    pub fn wants(&self, lookup: &Lookup) -> bool {
+        self.pending
+            .as_ref()
+            .and_then(|p| p.lookup.as_ref())
+            .is_some_and(|p| &p.lookup == lookup)
+    }
+
+    /// Whether the call is over.
+    pub fn is_ended(&self) -> bool {
+        matches!(self.phase, Phase::Ended(_))
+    }
+
+    /// How the call ended, once it has.
+    pub fn outcome(&self) -> Option<CallOutcome> {
+        match self.phase {
+            Phase::Ended(e) => Some(e.outcome),
+            _ => None,
+        }
+    }
+
+    /// The current phase.
+    pub fn phase(&self) -> &Phase {
+        &self.phase
+    }
+
+    /// Caller turns so far.
+    pub fn turns(&self) -> u16 {
+        self.call.turns
+    }
+
+    /// The caller ID the call started with.
+    pub fn caller(&self) -> Option<&PhoneNumber> {
+        self.call.caller.as_ref()
+    }
+
+    /// Whether synthesis failed twice in a row: the driver should use the carrier's
+    /// voice for the rest of the call instead of waiting on a failing provider.
+    pub fn prefers_carrier_voice(&self) -> bool {
+        self.call.speech_failures >= 2
+    }
+
+    /// The state as compact JSON, for a [`SessionStore`](crate::SessionStore).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Serializing plain data to a Vec cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// The state from [`Conversation::to_bytes`]; `None` if it does not parse
+    /// (e.g. saved by an incompatible version).
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        serde_json::from_slice(bytes).ok()
+    }
+}

@@ -1,0 +1,305 @@
+//! The pure state machine, driven synchronously: each flow of the issue once.
+
+mod common;
+
+use common::*;
+use lumitalk_core::conversation::{Conversation, Phase};
+use lumitalk_core::{CallOutcome, VerificationPolicy};
+
+#[test]
+fn caller_id_match_offers_the_order_and_answers_without_challenge() {
+    let mut sim = MachineSim::new(merchant());
+    sim.orders.retain(|o| o.number.digits() != "1002");
+    let (said, next) = sim.start(Some(JANE_PHONE));
+    assert_eq!(
+        said,
+        "Thanks for calling Acme Outdoor. I see an order ending in 1 0 0 1, placed on Monday, November 24th. Is that the one you're calling about?"
+    );
+    assert_eq!(next, Next::Listen);
+    let (said, _) = sim.say("yes");
+    assert!(said.starts_with("Thanks, Jane. Order 1 0 0 1, placed on Monday, November 24th, for forty-nine dollars and ninety cents, has shipped."), "{said}");
+    assert!(
+        said.contains("The UPS tracking number is 1 Z 9 9, 9 A A 1"),
+        "{said}"
+    );
+    assert!(said.ends_with("Is there anything else I can help you with?"));
+    let (said, next) = sim.say("no thanks, bye");
+    assert_eq!(said, "Thank you for calling Acme Outdoor. Goodbye!");
+    assert_eq!(next, Next::HangUp);
+    assert_eq!(sim.outcome(), Some(CallOutcome::Resolved));
+}
+
+#[test]
+fn several_recent_orders_are_listed_and_chosen_by_last_digits() {
+    let mut sim = MachineSim::new(merchant());
+    let (said, _) = sim.start(Some(JANE_PHONE));
+    assert!(said.contains("I see two recent orders: one ending in 1 0 0 1, placed November 24th, and one ending in 1 0 0 2, placed November 3rd."), "{said}");
+    let (said, _) = sim.keys("1002#");
+    assert!(said.starts_with("Thanks, Jane. Order 1 0 0 2"), "{said}");
+    assert!(said.contains("hasn't shipped yet"), "{said}");
+}
+
+#[test]
+fn order_number_by_voice_then_postal_code_challenge() {
+    let mut sim = MachineSim::new(merchant());
+    let (said, _) = sim.start(Some(STRANGER_PHONE));
+    assert_eq!(
+        said,
+        "Thanks for calling Acme Outdoor. Please say or enter your order number, or say agent at any time."
+    );
+    let (said, next) = sim.say("it's order 1003");
+    assert_eq!(next, Next::Listen);
+    assert!(said.starts_with("To protect your privacy"), "{said}");
+    assert!(leaked(&said).is_none());
+    let (said, _) = sim.say("one zero zero zero one");
+    assert!(said.contains("Thanks, John. Order 1 0 0 3"), "{said}");
+    assert!(
+        said.contains("was delivered on Friday, November 14th"),
+        "{said}"
+    );
+}
+
+#[test]
+fn low_confidence_numbers_are_confirmed_first() {
+    let mut sim = MachineSim::new(merchant());
+    sim.start(None);
+    let (said, _) = sim.mumble("1003");
+    assert_eq!(said, "I heard 1 0 0 3. Is that right?");
+    assert!(matches!(sim.conv.phase(), Phase::ConfirmNumber(_)));
+    let (said, _) = sim.say("yes");
+    assert!(said.starts_with("To protect your privacy"), "{said}");
+}
+
+#[test]
+fn not_found_twice_offers_a_human() {
+    let mut sim = MachineSim::new(merchant());
+    sim.start(None);
+    let (said, _) = sim.keys("5555#");
+    assert!(
+        said.starts_with("I couldn't find an order with the number 5 5 5 5."),
+        "{said}"
+    );
+    let (said, _) = sim.say("6666");
+    assert!(
+        said.ends_with("Would you like me to connect you with someone from our team?"),
+        "{said}"
+    );
+    let (_, next) = sim.say("yes please");
+    assert!(matches!(next, Next::Transfer(t) if t.to == phone(AGENT_PHONE)));
+}
+
+#[test]
+fn three_wrong_answers_disclose_nothing_and_offer_a_human() {
+    let mut sim = MachineSim::new(merchant());
+    sim.start(Some(STRANGER_PHONE));
+    sim.keys("1001");
+    for _ in 0..2 {
+        let (said, _) = sim.keys("11111");
+        assert!(said.starts_with("That doesn't match"), "{said}");
+    }
+    let (said, _) = sim.keys("22222");
+    assert!(
+        said.starts_with("I'm sorry, I wasn't able to verify that"),
+        "{said}"
+    );
+    assert!(said.ends_with("Would you like me to connect you with someone from our team?"));
+    // Switching orders does not reset the count.
+    let (said, _) = sim.keys("1003");
+    assert!(said.contains("wasn't able to verify"), "{said}");
+    for s in &sim.spoken {
+        assert_eq!(leaked(s), None, "{s}");
+    }
+}
+
+#[test]
+fn lookup_by_a_phone_number_the_caller_keys_still_needs_the_postal_code() {
+    let mut sim = MachineSim::new(merchant());
+    sim.orders.retain(|o| o.number.digits() != "1002");
+    sim.start(Some(STRANGER_PHONE));
+    let (said, _) = sim.keys("4155550123#");
+    assert!(
+        said.starts_with("I see an order ending in 1 0 0 1"),
+        "{said}"
+    );
+    let (said, _) = sim.say("yes");
+    assert_eq!(
+        said,
+        "To protect your privacy, please say or enter the ZIP code the order ships to."
+    );
+    let (said, _) = sim.keys("0123");
+    assert!(said.starts_with("That doesn't match"), "{said}");
+    let (said, _) = sim.keys("94105");
+    assert!(said.starts_with("Thanks, Jane."), "{said}");
+}
+
+#[test]
+fn cancel_requests_go_to_a_human() {
+    let mut sim = MachineSim::new(merchant());
+    sim.start(None);
+    let (said, next) = sim.say("I want to cancel my order");
+    assert_eq!(
+        said,
+        "I'm not able to cancel orders myself, but someone from our team can help with that. Please hold while I connect you with our team."
+    );
+    assert!(matches!(next, Next::Transfer(_)));
+    let (said, next) = sim.feed(lumitalk_core::conversation::Input::TransferEnded(
+        lumitalk_core::TransferOutcome::NoAnswer,
+    ));
+    assert!(
+        said.starts_with("I'm sorry, no one from our team could take your call right now."),
+        "{said}"
+    );
+    assert_eq!(next, Next::HangUp);
+    assert_eq!(sim.outcome(), Some(CallOutcome::Failed));
+}
+
+#[test]
+fn zero_and_agent_transfer_at_any_point() {
+    for merchant_has_agents in [true, false] {
+        let m = if merchant_has_agents {
+            merchant()
+        } else {
+            merchant_without_agents()
+        };
+        let mut sim = MachineSim::new(m);
+        sim.start(Some(STRANGER_PHONE));
+        sim.keys("1001");
+        let (said, next) = sim.keys("0");
+        if merchant_has_agents {
+            assert!(matches!(next, Next::Transfer(_)));
+        } else {
+            assert_eq!(next, Next::HangUp);
+            assert!(
+                said.contains("will call you back at this number within one business day"),
+                "{said}"
+            );
+        }
+    }
+}
+
+#[test]
+fn outside_business_hours_says_so() {
+    let mut sim = MachineSim::new(merchant().with_business_hours(weekday_hours()));
+    sim.now = lumitalk_core::Timestamp::from_civil(2025, 11, 29, 15, 0, 0); // Saturday
+    sim.start(None);
+    let (said, next) = sim.say("agent");
+    assert!(said.starts_with("Our team is away right now"), "{said}");
+    assert_eq!(next, Next::HangUp);
+}
+
+#[test]
+fn silence_is_reprompted_twice_then_goodbye() {
+    let mut sim = MachineSim::new(merchant());
+    sim.start(None);
+    for _ in 0..2 {
+        let (said, next) = sim.silence();
+        assert!(said.starts_with("Sorry, I didn't hear anything."));
+        assert_eq!(next, Next::Listen);
+    }
+    let (said, next) = sim.silence();
+    assert!(said.starts_with("I still can't hear you"), "{said}");
+    assert_eq!(next, Next::HangUp);
+    assert_eq!(sim.outcome(), Some(CallOutcome::Abandoned));
+}
+
+#[test]
+fn unclear_answers_are_rephrased_then_a_human_is_offered() {
+    let mut sim = MachineSim::new(merchant());
+    sim.start(None);
+    let (said, _) = sim.say("blah blah");
+    assert!(
+        said.starts_with("Sorry, I didn't catch that. You can say your order number"),
+        "{said}"
+    );
+    sim.say("hmm");
+    let (said, _) = sim.say("what");
+    assert_eq!(
+        said,
+        "Would you like me to connect you with someone from our team?"
+    );
+}
+
+#[test]
+fn repeat_says_the_answer_again() {
+    let mut sim = MachineSim::new(merchant().with_verification(VerificationPolicy::None));
+    sim.start(None);
+    let (answer, _) = sim.keys("1003");
+    let (again, _) = sim.say("can you repeat that");
+    assert!(answer.contains(&again[..40]), "{answer} / {again}");
+}
+
+#[test]
+fn upset_callers_are_offered_a_person() {
+    let mut sim = MachineSim::new(merchant());
+    sim.start(None);
+    let (said, next) = sim.say("this is ridiculous");
+    assert!(
+        said.starts_with("I'm sorry for the trouble. Please hold"),
+        "{said}"
+    );
+    assert!(matches!(next, Next::Transfer(_)));
+}
+
+#[test]
+fn lookup_outage_apologizes_and_offers_a_human() {
+    let mut sim = MachineSim::new(merchant());
+    sim.providers = Providers::LookupDown;
+    let (said, _) = sim.start(Some(JANE_PHONE));
+    assert!(said.ends_with("Please say or enter your order number, or say agent at any time."));
+    let (said, _) = sim.keys("1001");
+    assert_eq!(
+        said,
+        "I'm sorry, I'm having trouble reaching our order system right now. Would you like me to connect you with someone from our team?"
+    );
+}
+
+#[test]
+fn limits_end_every_call() {
+    let mut sim = MachineSim::new(merchant_without_agents());
+    sim.start(None);
+    let mut ended = false;
+    for i in 0..30 {
+        let (_, next) = if i % 2 == 0 {
+            sim.say("1001")
+        } else {
+            sim.say("no")
+        };
+        if next == Next::HangUp {
+            ended = true;
+            break;
+        }
+    }
+    assert!(ended);
+    // Duration: 15 minutes.
+    let mut sim = MachineSim::new(merchant_without_agents());
+    sim.start(None);
+    sim.now = sim.now.plus(std::time::Duration::from_secs(16 * 60));
+    let (said, next) = sim.say("1001");
+    assert!(
+        said.starts_with("I'm sorry we couldn't sort this out together."),
+        "{said}"
+    );
+    assert_eq!(next, Next::HangUp);
+}
+
+#[test]
+fn speculative_lookup_is_dropped_when_the_caller_meant_something_else() {
+    let mut sim = MachineSim::new(merchant());
+    sim.start(None);
+    // "cancel 1001" does not parse as a bare order number, so no guess;
+    // "1001" does, and the classification confirms it.
+    let (said, _) = sim.say("1001");
+    assert!(said.starts_with("To protect your privacy"), "{said}");
+}
+
+#[test]
+fn session_state_is_compact_and_round_trips() {
+    let mut sim = MachineSim::new(merchant());
+    sim.start(Some(JANE_PHONE));
+    sim.keys("1001");
+    let bytes = sim.conv.to_bytes();
+    assert!(bytes.len() < 2048, "{} bytes", bytes.len());
+    let back = Conversation::from_bytes(&bytes).unwrap();
+    assert_eq!(back, sim.conv);
+    println!("answered-phase session: {} bytes", bytes.len());
+}

@@ -1,0 +1,353 @@
+//! Invariants over random calls (proptest): the machine never panics, every turn
+//! says something and ends in a listen, transfer or hangup, every call ends within
+//! its bounds, nothing is disclosed before verification, reprompts are bounded, and
+//! "0"/"agent" reach a human whenever one can take the call.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::*;
+use lumitalk_core::conversation::{Event, Input, Phase};
+use lumitalk_core::{Merchant, OrderNumber, TransferOutcome, VerificationPolicy};
+use proptest::prelude::*;
+
+const SAYINGS: &[&str] = &[
+    "1001",
+    "1002",
+    "1003",
+    "1004",
+    "5555",
+    "order number 1 0 0 3",
+    "yes",
+    "no",
+    "agent",
+    "repeat that",
+    "bye",
+    "cancel my order",
+    "I need a refund",
+    "change my address",
+    "94105",
+    "10001",
+    "60601",
+    "0123",
+    "0188",
+    "where is my order",
+    "blah",
+    "this is ridiculous",
+    "4155550123",
+    "",
+    "2",
+    "the first one",
+    "um let me check",
+];
+const KEYS: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "3",
+    "*",
+    "#",
+    "1001",
+    "1002",
+    "1003",
+    "1004",
+    "94105#",
+    "10001",
+    "60601",
+    "0123",
+    "0188",
+    "4155550123#",
+    "2125550188",
+    "9999",
+    "12",
+];
+
+#[derive(Debug, Clone)]
+enum Step {
+    Say(usize, bool),
+    Keys(usize),
+    Silence,
+    Transfer(u8),
+    Wait(u16),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        6 => (0..SAYINGS.len(), any::<bool>()).prop_map(|(i, c)| Step::Say(i, c)),
+        4 => (0..KEYS.len()).prop_map(Step::Keys),
+        2 => Just(Step::Silence),
+        1 => (0u8..5).prop_map(Step::Transfer),
+        1 => (0u16..400).prop_map(Step::Wait),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Setup {
+    policy: VerificationPolicy,
+    agents: u8, // 0 none, 1 always, 2 weekday hours
+    caller: Option<&'static str>,
+    locked: bool,
+    providers: Providers,
+}
+
+fn setup() -> impl Strategy<Value = Setup> {
+    (
+        prop_oneof![
+            Just(VerificationPolicy::CallerIdOrChallenge),
+            Just(VerificationPolicy::ChallengeAlways),
+            Just(VerificationPolicy::None),
+        ],
+        0u8..3,
+        prop_oneof![
+            Just(None),
+            Just(Some(JANE_PHONE)),
+            Just(Some(JOHN_PHONE)),
+            Just(Some(STRANGER_PHONE)),
+        ],
+        prop::bool::weighted(0.1),
+        prop_oneof![
+            8 => Just(Providers::Up),
+            1 => Just(Providers::LookupDown),
+            1 => Just(Providers::ClassifierDown),
+        ],
+    )
+        .prop_map(|(policy, agents, caller, locked, providers)| Setup {
+            policy,
+            agents,
+            caller,
+            locked,
+            providers,
+        })
+}
+
+fn merchant_for(s: &Setup) -> Merchant {
+    let m = match s.agents {
+        0 => merchant_without_agents(),
+        1 => merchant(),
+        _ => merchant().with_business_hours(weekday_hours()),
+    };
+    m.with_verification(s.policy)
+}
+
+/// Which secrets belong to which order.
+fn owner_of(secret: &str) -> Option<&'static str> {
+    match secret {
+        "Jane" | "Doe" | "94105" | "1Z999AA10123456784" | "UPS" => Some("jane"),
+        "John" | "Roe" | "10001" | "9400111899223100012345" | "USPS" => Some("john"),
+        "Ann" | "Smith" | "60601" => Some("ann"),
+        _ => None,
+    }
+}
+
+fn owner_of_order(n: &OrderNumber) -> &'static str {
+    match n.digits() {
+        "1001" | "1002" => "jane",
+        "1003" => "john",
+        _ => "ann",
+    }
+}
+
+fn start(s: &Setup) -> MachineSim {
+    let mut sim = MachineSim::new(merchant_for(s));
+    sim.providers = s.providers;
+    sim.feed(Input::CallStarted {
+        caller: s.caller.map(phone),
+        resumed: false,
+        verification_locked: s.locked,
+    });
+    sim
+}
+
+fn apply(sim: &mut MachineSim, st: &Step) -> Option<(String, Next)> {
+    Some(match st {
+        Step::Say(i, confident) => {
+            if *confident {
+                sim.say(SAYINGS[*i])
+            } else {
+                sim.mumble(SAYINGS[*i])
+            }
+        }
+        Step::Keys(i) => sim.keys(KEYS[*i]),
+        Step::Silence => sim.silence(),
+        Step::Transfer(o) => {
+            let outcome = [
+                TransferOutcome::Answered,
+                TransferOutcome::Busy,
+                TransferOutcome::NoAnswer,
+                TransferOutcome::Failed,
+                TransferOutcome::Canceled,
+            ][*o as usize];
+            sim.feed(Input::TransferEnded(outcome))
+        }
+        Step::Wait(secs) => {
+            sim.now = sim.now.plus(Duration::from_secs(*secs as u64));
+            return None;
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn every_turn_speaks_and_ends_in_listen_transfer_or_hangup(s in setup(), steps in prop::collection::vec(step(), 0..40)) {
+        let mut sim = start(&s);
+        for st in &steps {
+            let Some((said, next)) = apply(&mut sim, st) else { continue };
+            prop_assert!(!said.trim().is_empty(), "silent turn after {:?}", st);
+            prop_assert!(next != Next::Nothing, "no terminal action after {:?}: {}", st, said);
+            prop_assert!(!sim.conv.is_waiting());
+            if sim.conv.is_ended() {
+                prop_assert_eq!(next, Next::HangUp);
+            }
+        }
+    }
+
+    #[test]
+    fn every_call_ends_within_its_bounds(s in setup(), steps in prop::collection::vec(step(), 0..60)) {
+        let mut sim = start(&s);
+        let max = sim.limits.max_turns;
+        for st in &steps {
+            apply(&mut sim, st);
+            prop_assert!(sim.conv.turns() <= max + 2, "turns {}", sim.conv.turns());
+        }
+        // Whatever the caller keeps doing, the call ends: keep answering "blah"
+        // (and failing transfers) and count.
+        let mut extra = 0;
+        while !sim.conv.is_ended() {
+            extra += 1;
+            prop_assert!(extra <= max as usize + 3, "call did not end");
+            if matches!(sim.conv.phase(), Phase::Transferring) {
+                sim.feed(Input::TransferEnded(TransferOutcome::NoAnswer));
+            } else {
+                sim.say("blah");
+            }
+        }
+        prop_assert!(sim.conv.outcome().is_some());
+    }
+
+    #[test]
+    fn nothing_is_disclosed_before_verification(s in setup(), steps in prop::collection::vec(step(), 0..40)) {
+        let mut sim = start(&s);
+        let mut verified: HashSet<&'static str> = HashSet::new();
+        let mut caller_said = String::new();
+        let check = |text: &str, verified: &HashSet<&'static str>, policy_none: bool, caller_said: &str| -> Result<(), TestCaseError> {
+            for secret in secrets() {
+                let hit = leaked(text).is_some() && text_contains(text, secret);
+                // Echoing the caller's own words back ("I heard 9 4 1 0 5") discloses nothing.
+                if !hit || text_contains(caller_said, secret) { continue; }
+                match owner_of(secret) {
+                    Some(owner) => prop_assert!(
+                        verified.contains(owner),
+                        "leaked {} of unverified order: {}", secret, text
+                    ),
+                    None => prop_assert!(
+                        !verified.is_empty() || policy_none,
+                        "leaked {} before any verification: {}", secret, text
+                    ),
+                }
+            }
+            Ok(())
+        };
+        check(&sim.spoken.join(" "), &verified, false, "")?;
+        for st in &steps {
+            match st {
+                Step::Say(i, _) => caller_said.push_str(&format!(" {}", SAYINGS[*i])),
+                Step::Keys(i) => caller_said.push_str(&format!(" {}", KEYS[*i])),
+                _ => {}
+            }
+            let events_before = sim.events.len();
+            let Some((said, _)) = apply(&mut sim, st) else { continue };
+            let newly_verified = sim.events[events_before..].contains(&Event::Verified);
+            if let Phase::Answered(a) = sim.conv.phase() {
+                if newly_verified || s.policy == VerificationPolicy::None {
+                    verified.insert(owner_of_order(&a.order.number));
+                }
+            }
+            if s.locked {
+                prop_assert!(!newly_verified);
+            }
+            check(&said, &verified, s.policy == VerificationPolicy::None, &caller_said)?;
+        }
+    }
+
+    #[test]
+    fn reprompts_are_bounded(s in setup(), steps in prop::collection::vec(step(), 0..40)) {
+        let mut sim = start(&s);
+        let mut silent_reprompts = 0;
+        for st in &steps {
+            let Some((said, _)) = apply(&mut sim, st) else { continue };
+            if said.starts_with("Sorry, I didn't hear anything.") {
+                silent_reprompts += 1;
+                prop_assert!(silent_reprompts <= sim.limits.max_reprompts, "{} reprompts", silent_reprompts);
+            } else if !matches!(st, Step::Silence) {
+                silent_reprompts = 0;
+            }
+        }
+        // Three silences in a row always end the call (or it already ended).
+        let mut silences = 0;
+        while !sim.conv.is_ended() && silences < 3 && !matches!(sim.conv.phase(), Phase::Transferring) {
+            sim.silence();
+            silences += 1;
+        }
+        prop_assert!(sim.conv.is_ended() || matches!(sim.conv.phase(), Phase::Transferring));
+    }
+
+    #[test]
+    fn zero_or_agent_reaches_a_human_when_one_is_available(
+        s in setup(),
+        steps in prop::collection::vec(step(), 0..30),
+        by_voice in any::<bool>(),
+    ) {
+        let s = Setup { agents: 1, ..s };
+        let mut sim = start(&s);
+        for st in &steps {
+            apply(&mut sim, st);
+        }
+        let within_limits = sim.conv.turns() < sim.limits.max_turns
+            && sim.now.since(t0()) < sim.limits.max_duration;
+        if !sim.conv.is_ended() && within_limits {
+            let (_, next) = if by_voice { sim.say("agent") } else { sim.keys("0") };
+            prop_assert!(
+                matches!(&next, Next::Transfer(t) if t.to == phone(AGENT_PHONE)),
+                "no transfer: {:?} in {}", next, sim.conv.phase().name()
+            );
+        }
+    }
+
+    #[test]
+    fn sessions_stay_small_and_round_trip(s in setup(), steps in prop::collection::vec(step(), 0..30)) {
+        let mut sim = start(&s);
+        for st in &steps {
+            apply(&mut sim, st);
+            let bytes = sim.conv.to_bytes();
+            prop_assert!(bytes.len() < 2048, "{} bytes", bytes.len());
+            let back = lumitalk_core::conversation::Conversation::from_bytes(&bytes);
+            prop_assert_eq!(back.as_ref(), Some(&sim.conv));
+        }
+    }
+}
+
+fn text_contains(text: &str, secret: &str) -> bool {
+    leaked_one(text, secret)
+}
+
+fn leaked_one(text: &str, secret: &str) -> bool {
+    let squeezed: String = text
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let word_hit = text
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+        .any(|w| w.eq_ignore_ascii_case(secret));
+    let has_digits = secret.chars().all(|c| c.is_ascii_alphanumeric())
+        && secret.chars().any(|c| c.is_ascii_digit());
+    word_hit || (has_digits && squeezed.contains(&secret.to_ascii_uppercase()))
+}

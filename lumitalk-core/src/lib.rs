@@ -57,6 +57,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod assistant;
 pub mod clock;
 pub mod conversation;
 pub mod domain;

@@ -265,10 +265,10 @@ proptest! {
             let events_before = sim.events.len();
             let Some((said, _)) = apply(&mut sim, st) else { continue };
             let newly_verified = sim.events[events_before..].contains(&Event::Verified);
-            if let Phase::Answered(a) = sim.conv.phase() {
-                if newly_verified || s.policy == VerificationPolicy::None {
-                    verified.insert(owner_of_order(&a.order.number));
-                }
+            if let Phase::Answered(a) = sim.conv.phase()
+                && (newly_verified || s.policy == VerificationPolicy::None)
+            {
+                verified.insert(owner_of_order(&a.order.number));
             }
             if s.locked {
                 prop_assert!(!newly_verified);

@@ -11,6 +11,7 @@ use crate::store::CallOutcome;
 
 /// One action to drain from [`Conversation::handle`](super::Conversation::handle).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Action {
     /// Say this (in order with other `Speak`s of the turn).
     Speak(Speak),
@@ -47,6 +48,7 @@ pub struct Speak {
 /// Work for the driver. `Classify` and `Lookup` expect an answer fed back as an
 /// [`Input`](super::Input); `Record` does not.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Effect {
     /// Classify the utterance; answer with `Classified` or `ClassificationFailed`.
     Classify {

@@ -327,7 +327,7 @@ impl MachineSim {
                         });
                     }
                     Action::Effect(Effect::Lookup(lookup)) => results.push(self.lookup(lookup)),
-                    Action::Effect(_) => {}
+                    _ => {}
                 }
             }
             // Feed results in request order.

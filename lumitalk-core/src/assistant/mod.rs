@@ -1,0 +1,179 @@
+//! The driver: turns one telephony event into one reply.
+//!
+//! [`Assistant::handle`] takes a carrier-neutral [`CallEvent`] (the telephony
+//! adapter parsed and verified the webhook) and returns a [`TurnOutcome`] whose
+//! [`Reply`](crate::Reply) the adapter renders. For each event it:
+//!
+//! 1. picks the merchant by the number called ([`MerchantDirectory`]);
+//! 2. loads the call's [`Conversation`](crate::conversation::Conversation) from
+//!    the [`SessionStore`] (a webhook for a call with no session starts a fresh
+//!    one politely: "Sorry, I lost track of our conversation...");
+//! 3. feeds it the event and runs the effects it asks for **concurrently**,
+//!    all bounded by **one per-turn deadline** (default 4 s): classification
+//!    alongside a speculative order lookup when the caller's words already hold an
+//!    order number; the caller-ID lookup at call start alongside the greeting's
+//!    synthesis. Each provider falls back on its own: a failed or slow classifier
+//!    is replaced by the offline fallback classifier; a failed lookup makes the
+//!    conversation apologize and offer a human;
+//! 4. synthesizes what to say through [`Speech`] (fixed prompts once, cached;
+//!    personal text every time, never cached), stores the audio in the
+//!    [`AudioStore`] and plays it by id; on failure or timeout the carrier's
+//!    voice says it instead;
+//! 5. saves the session, records the turn in the [`CallRecordStore`] (input,
+//!    classification, reply text, audio ids, timings, provider failures) and
+//!    finishes the record when the call ends.
+//!
+//! `handle` never fails and never panics: store and provider failures are listed
+//! in [`TurnOutcome::errors`] (and the call record), and the caller always hears
+//! something and can reach a human.
+//!
+//! Repeated verification failures from one caller number across calls lock the
+//! number out of verification for a while ([`LockoutPolicy`]). The count is kept
+//! in this process's memory.
+//!
+//! # Example
+//! ```
+//! use std::sync::Arc;
+//! use lumitalk_core::assistant::Assistant;
+//! use lumitalk_core::memory::DemoOrderStore;
+//! use lumitalk_core::{
+//!     CallEvent, CallEventKind, CallId, Merchant, MerchantDirectory, Next, PhoneNumber,
+//!     Utterance,
+//! };
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+//! let store = PhoneNumber::parse_e164("+18885550199").unwrap();
+//! let merchants = MerchantDirectory::new(vec![
+//!     Merchant::new("demo", "Acme Outdoor").with_phone_number(store.clone()),
+//! ]);
+//! let assistant = Assistant::builder(merchants, Arc::new(DemoOrderStore::demo())).build();
+//!
+//! let event = |kind| CallEvent {
+//!     call_id: CallId::new("CA123"),
+//!     from: None,
+//!     to: Some(store.clone()),
+//!     kind,
+//! };
+//! let turn = assistant.handle(event(CallEventKind::Incoming)).await;
+//! assert!(turn.reply.spoken_text().starts_with("Thanks for calling Acme Outdoor."));
+//! assert!(matches!(turn.reply.next, Next::Listen(_)));
+//!
+//! let turn = assistant.handle(event(CallEventKind::Input(Utterance::digits("1009")))).await;
+//! assert!(turn.reply.spoken_text().contains("ZIP code"));
+//! # });
+//! ```
+
+mod active;
+mod builder;
+mod failure;
+mod jobs;
+mod lockout;
+mod pool;
+mod turn;
+mod voice;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use builder::{AssistantBuilder, DEFAULT_SESSION_TTL, DEFAULT_TURN_DEADLINE};
+pub use lockout::LockoutPolicy;
+
+use self::active::ActiveCalls;
+use self::lockout::Lockout;
+use self::voice::Voice;
+use crate::clock::Clock;
+use crate::conversation::{Context, Conversation, Limits};
+use crate::domain::{MerchantDirectory, MerchantId};
+use crate::provider::{CallEvent, IntentClassifier, OrderSource};
+use crate::reply::Reply;
+use crate::store::{
+    AudioStore, CallOutcome, CallRecordStore, ProviderFailure, SessionStore, TurnTimings,
+};
+
+/// The phone assistant: owns the providers, stores and clock, and handles one
+/// telephony event at a time (concurrently across calls). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Assistant {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) merchants: MerchantDirectory,
+    pub(crate) orders: Arc<dyn OrderSource>,
+    pub(crate) classifier: Arc<dyn IntentClassifier>,
+    pub(crate) fallback: Arc<dyn IntentClassifier>,
+    pub(crate) voice: Voice,
+    pub(crate) sessions: Arc<dyn SessionStore>,
+    pub(crate) audio_store: Arc<dyn AudioStore>,
+    pub(crate) records: Arc<dyn CallRecordStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) turn_deadline: Duration,
+    pub(crate) session_ttl: Duration,
+    pub(crate) limits: Limits,
+    pub(crate) lockout: Lockout,
+    pub(crate) active: ActiveCalls,
+}
+
+/// What one event produced.
+#[derive(Debug, Clone)]
+pub struct TurnOutcome {
+    /// What to render for the carrier.
+    pub reply: Reply,
+    /// The merchant that answered.
+    pub merchant: MerchantId,
+    /// Time spent per provider, and in all.
+    pub timings: TurnTimings,
+    /// Provider and store failures during the turn (each was worked around).
+    pub errors: Vec<ProviderFailure>,
+    /// Set on the turn the call ended, with how it ended.
+    pub ended: Option<CallOutcome>,
+}
+
+impl Assistant {
+    /// A builder with offline defaults for everything but the order source.
+    pub fn builder(merchants: MerchantDirectory, orders: Arc<dyn OrderSource>) -> AssistantBuilder {
+        AssistantBuilder::new(merchants, orders)
+    }
+
+    /// Handles one telephony event. Never fails, never panics.
+    pub async fn handle(&self, event: CallEvent) -> TurnOutcome {
+        self.turn(event).await
+    }
+
+    /// Synthesizes every merchant's fixed prompts through the speech provider and
+    /// keeps their audio, so calls start without waiting on synthesis. Returns how
+    /// many prompts are ready; 0 without a speech provider.
+    pub async fn prewarm(&self) -> usize {
+        let mut ready = 0;
+        for merchant in self.inner.merchants.iter() {
+            let ctx = Context::new(merchant).with_limits(&self.inner.limits);
+            let texts = Conversation::fixed_prompts(&ctx);
+            ready += self.inner.voice.prewarm(merchant, texts).await;
+        }
+        ready
+    }
+
+    /// The merchants served.
+    pub fn merchants(&self) -> &MerchantDirectory {
+        &self.inner.merchants
+    }
+
+    /// Where synthesized audio is kept (the server serves it to the carrier).
+    pub fn audio_store(&self) -> &Arc<dyn AudioStore> {
+        &self.inner.audio_store
+    }
+
+    /// The call records.
+    pub fn records(&self) -> &Arc<dyn CallRecordStore> {
+        &self.inner.records
+    }
+
+    /// Calls this process is serving (seen within the session time-to-live and not
+    /// ended).
+    pub async fn active_calls(&self) -> usize {
+        self.inner
+            .active
+            .count(self.inner.clock.now(), self.inner.session_ttl)
+    }
+}

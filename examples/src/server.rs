@@ -124,7 +124,7 @@ async fn access_log(req: Request, next: Next) -> Response {
         %method,
         path = %logged_path,
         status = resp.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1e3,
+        us = started.elapsed().as_micros() as u64,
         "request"
     );
     resp

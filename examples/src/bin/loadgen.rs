@@ -9,7 +9,9 @@
 //! validates signatures against; default the target), `--auth-token T`,
 //! `--concurrency N`, `--calls N` or `--duration SECONDS`, `--mix
 //! voice_status=35,keypad_verified=25,agent=15,silence=10,unknown=15`, `--seed N`,
-//! `--no-audio` (don't fetch `<Play>` URLs), `--server-pid PID`, `--json`.
+//! `--no-audio` (don't fetch `<Play>` URLs), `--server-pid PID`, `--json`,
+//! `--turn-log FILE` (one TSV line per webhook round trip: scenario, call, step,
+//! route, start and end in µs since the Unix epoch, latency µs, status).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -18,7 +20,13 @@ use lumitalk_examples::loadgen::report::Report;
 use lumitalk_examples::loadgen::scenario::ScenarioMix;
 use lumitalk_examples::loadgen::{LoadConfig, process, run};
 
-fn parse() -> Result<(LoadConfig, Option<String>, bool), String> {
+struct Options {
+    pid: Option<String>,
+    json: bool,
+    turn_log: Option<String>,
+}
+
+fn parse() -> Result<(LoadConfig, Options), String> {
     let mut config = LoadConfig {
         target: "http://127.0.0.1:3000".into(),
         public_url: String::new(),
@@ -29,8 +37,13 @@ fn parse() -> Result<(LoadConfig, Option<String>, bool), String> {
         mix: ScenarioMix::default(),
         seed: 1,
         fetch_audio: true,
+        log_turns: false,
     };
-    let (mut pid, mut json) = (None, false);
+    let mut o = Options {
+        pid: None,
+        json: false,
+        turn_log: None,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or(format!("{a} needs a value"));
@@ -50,8 +63,9 @@ fn parse() -> Result<(LoadConfig, Option<String>, bool), String> {
             "--mix" => config.mix = ScenarioMix::parse(&value()?)?,
             "--seed" => config.seed = value()?.parse().map_err(|_| "--seed: a number")?,
             "--no-audio" => config.fetch_audio = false,
-            "--server-pid" => pid = Some(value()?),
-            "--json" => json = true,
+            "--server-pid" => o.pid = Some(value()?),
+            "--json" => o.json = true,
+            "--turn-log" => o.turn_log = Some(value()?),
             "-h" | "--help" => {
                 println!("see the doc comment at the top of examples/src/bin/loadgen.rs");
                 std::process::exit(0);
@@ -68,11 +82,19 @@ fn parse() -> Result<(LoadConfig, Option<String>, bool), String> {
     if config.concurrency == 0 {
         return Err("--concurrency must be at least 1".into());
     }
-    Ok((config, pid, json))
+    config.log_turns = o.turn_log.is_some();
+    Ok((config, o))
 }
 
 fn main() -> ExitCode {
-    let (config, pid, json) = match parse() {
+    let (
+        config,
+        Options {
+            pid,
+            json,
+            turn_log,
+        },
+    ) = match parse() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("loadgen: {e}");
@@ -86,8 +108,18 @@ fn main() -> ExitCode {
         .expect("runtime");
     let cpu_before = process::cpu_seconds("self").unwrap_or(0.0);
     let server_before = pid.as_deref().and_then(process::cpu_seconds);
-    let tally = rt.block_on(run(config));
+    let mut tally = rt.block_on(run(config));
     let loadgen_cpu = process::cpu_seconds("self").unwrap_or(0.0) - cpu_before;
+    if let Some(path) = turn_log {
+        let text: String = std::mem::take(&mut tally.log)
+            .iter()
+            .map(|t| t.tsv())
+            .collect();
+        if let Err(e) = std::fs::write(&path, text) {
+            eprintln!("loadgen: cannot write {path}: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let server = match (pid.as_deref(), server_before) {
         (Some(p), Some(before)) => {
             let after = process::cpu_seconds(p).unwrap_or(before);

@@ -38,6 +38,8 @@ pub struct LoadConfig {
     pub seed: u64,
     /// Fetch `<Play>` audio as Twilio would.
     pub fetch_audio: bool,
+    /// Keep one [`report::TurnLog`] per webhook round trip (for `--turn-log`).
+    pub log_turns: bool,
 }
 
 /// Runs the load and returns the merged tally.
@@ -87,17 +89,28 @@ fn call_sid(n: u64, seed: u64) -> String {
     format!("CA{:016x}{:016x}", seed, n)
 }
 
+/// Which turn of which call a round trip is, for the turn log.
+#[derive(Debug, Clone, Copy)]
+struct Tag {
+    scenario: Scenario,
+    call: u64,
+    step: u8,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn post(
     client: &reqwest::Client,
     config: &LoadConfig,
     token: &SecretString,
     path: &str,
     params: &[(String, String)],
+    tag: Tag,
     tally: &mut Tally,
 ) -> Option<String> {
     let signed_url = format!("{}{}", config.public_url, path);
     let signature = lumitalk_twilio::sign(&signed_url, params, token);
     let started = Instant::now();
+    let started_wall = config.log_turns.then(report::wall_micros);
     let result = client
         .post(format!("{}{}", config.target, path))
         .header("X-Twilio-Signature", signature)
@@ -118,6 +131,17 @@ async fn post(
     let status = resp.status().as_u16();
     let body = resp.text().await;
     tally.turn(started.elapsed());
+    if let Some(start_us) = started_wall {
+        tally.log.push(report::TurnLog {
+            scenario: tag.scenario,
+            call: tag.call,
+            step: tag.step,
+            route: path.split('?').next().unwrap_or(path).to_string(),
+            start_us,
+            end_us: report::wall_micros(),
+            status,
+        });
+    }
     match (status, body) {
         (200, Ok(b)) => Some(b),
         (s, _) => {
@@ -164,12 +188,18 @@ async fn play_call(
     let sid = call_sid(n, config.seed);
     let script = scenario.script(rng);
     let from = script.caller.clone();
+    let mut tag = Tag {
+        scenario,
+        call: n,
+        step: 0,
+    };
     let Some(mut doc) = post(
         client,
         config,
         token,
         "/twilio/voice",
         &params(&sid, &from, &[]),
+        tag,
         tally,
     )
     .await
@@ -178,6 +208,7 @@ async fn play_call(
     };
     let mut steps = script.steps.into_iter();
     for _ in 0..30 {
+        tag.step += 1;
         if config.fetch_audio {
             for url in twiml::play_urls(&doc) {
                 fetch_audio(client, config, &url, tally).await;
@@ -196,7 +227,16 @@ async fn play_call(
                     ("DialCallDuration", "42".into()),
                 ],
             );
-            let _ = post(client, config, token, path_of(config, &action), &p, tally).await;
+            let _ = post(
+                client,
+                config,
+                token,
+                path_of(config, &action),
+                &p,
+                tag,
+                tally,
+            )
+            .await;
             tally.call_completed(scenario);
             return;
         }
@@ -219,7 +259,7 @@ async fn play_call(
                 let mut p = params(&sid, &from, &[("CallDuration", "60".into())]);
                 p.retain(|(k, _)| k != "CallStatus");
                 p.push(("CallStatus".into(), "completed".into()));
-                let _ = post(client, config, token, "/twilio/status", &p, tally).await;
+                let _ = post(client, config, token, "/twilio/status", &p, tag, tally).await;
                 tally.call_completed(scenario);
                 return;
             }
@@ -230,6 +270,7 @@ async fn play_call(
             token,
             path_of(config, &next_url),
             &params(&sid, &from, &extra),
+            tag,
             tally,
         )
         .await

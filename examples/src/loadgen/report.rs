@@ -34,6 +34,50 @@ impl ErrorKind {
     }
 }
 
+/// Microseconds since the Unix epoch: comparable across processes on one machine.
+pub fn wall_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+/// One webhook round trip, for the turn log (`--turn-log`).
+#[derive(Debug, Clone)]
+pub struct TurnLog {
+    /// The call's scenario.
+    pub scenario: Scenario,
+    /// The call's sequence number.
+    pub call: u64,
+    /// 0 for the first webhook of the call, then 1, 2, ...
+    pub step: u8,
+    /// The path posted to.
+    pub route: String,
+    /// Sent at, µs since the Unix epoch.
+    pub start_us: u64,
+    /// Answer read at, µs since the Unix epoch.
+    pub end_us: u64,
+    /// HTTP status.
+    pub status: u16,
+}
+
+impl TurnLog {
+    /// A TSV line: scenario, call, step, route, start_us, end_us, latency_us, status.
+    pub fn tsv(&self) -> String {
+        format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            self.scenario.name(),
+            self.call,
+            self.step,
+            self.route,
+            self.start_us,
+            self.end_us,
+            self.end_us.saturating_sub(self.start_us),
+            self.status
+        )
+    }
+}
+
 /// Raw counts from one or more workers.
 #[derive(Debug, Default)]
 pub struct Tally {
@@ -47,6 +91,8 @@ pub struct Tally {
     pub errors: BTreeMap<ErrorKind, u64>,
     /// Wall time of the run.
     pub wall: Duration,
+    /// One entry per round trip, when the turn log is on.
+    pub log: Vec<TurnLog>,
 }
 
 impl Tally {
@@ -82,6 +128,7 @@ impl Tally {
         for (k, v) in other.errors {
             *self.errors.entry(k).or_default() += v;
         }
+        self.log.extend(other.log);
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::*;
-use lumitalk_core::conversation::{Event, Input, Phase};
+use lumitalk_core::conversation::{Conversation, Event, Input, Phase};
 use lumitalk_core::{Merchant, OrderNumber, TransferOutcome, VerificationPolicy};
 use proptest::prelude::*;
 
@@ -90,6 +90,8 @@ struct Setup {
     caller: Option<&'static str>,
     locked: bool,
     providers: Providers,
+    /// Start as a conversation whose session was lost.
+    resumed: bool,
 }
 
 fn setup() -> impl Strategy<Value = Setup> {
@@ -112,14 +114,18 @@ fn setup() -> impl Strategy<Value = Setup> {
             1 => Just(Providers::LookupDown),
             1 => Just(Providers::ClassifierDown),
         ],
+        prop::bool::weighted(0.15),
     )
-        .prop_map(|(policy, agents, caller, locked, providers)| Setup {
-            policy,
-            agents,
-            caller,
-            locked,
-            providers,
-        })
+        .prop_map(
+            |(policy, agents, caller, locked, providers, resumed)| Setup {
+                policy,
+                agents,
+                caller,
+                locked,
+                providers,
+                resumed,
+            },
+        )
 }
 
 fn merchant_for(s: &Setup) -> Merchant {
@@ -152,6 +158,10 @@ fn owner_of_order(n: &OrderNumber) -> &'static str {
 fn start(s: &Setup) -> MachineSim {
     let mut sim = MachineSim::new(merchant_for(s));
     sim.providers = s.providers;
+    if s.resumed {
+        sim.conv = Conversation::resume(sim.now, s.caller.map(phone), s.locked);
+        return sim;
+    }
     sim.feed(Input::CallStarted {
         caller: s.caller.map(phone),
         resumed: false,
@@ -290,9 +300,11 @@ proptest! {
                 silent_reprompts = 0;
             }
         }
-        // Three silences in a row always end the call (or it already ended).
+        // Three silences in a row always end the call (or it already ended). After
+        // a lost session the first silence only restarts the question.
+        let allowed = if s.resumed && steps.iter().all(|st| matches!(st, Step::Wait(_))) { 4 } else { 3 };
         let mut silences = 0;
-        while !sim.conv.is_ended() && silences < 3 && !matches!(sim.conv.phase(), Phase::Transferring) {
+        while !sim.conv.is_ended() && silences < allowed && !matches!(sim.conv.phase(), Phase::Transferring) {
             sim.silence();
             silences += 1;
         }
@@ -328,7 +340,7 @@ proptest! {
             apply(&mut sim, st);
             let bytes = sim.conv.to_bytes();
             prop_assert!(bytes.len() < 2048, "{} bytes", bytes.len());
-            let back = lumitalk_core::conversation::Conversation::from_bytes(&bytes);
+            let back = Conversation::from_bytes(&bytes);
             prop_assert_eq!(back.as_ref(), Some(&sim.conv));
         }
     }

@@ -122,6 +122,13 @@ impl Conversation {
             p: phrases::for_language(&ctx.merchant.language),
         };
         let mut out = Out::default();
+        if std::mem::take(&mut self.call.resumed) {
+            out.shared(t.p.restarted());
+            if matches!(input, Input::NoInput | Input::TransferEnded(_)) {
+                self.ask(&t, &mut out, false);
+                return out.actions;
+            }
+        }
         match input {
             Input::CallStarted {
                 caller,

@@ -46,6 +46,9 @@ pub(crate) struct Call {
     /// Speech synthesis failures in a row.
     #[serde(rename = "x", default, skip_serializing_if = "is_zero")]
     pub(crate) speech_failures: u8,
+    /// The session was lost: the next reply starts with an apology.
+    #[serde(rename = "r", default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) resumed: bool,
 }
 
 /// Verification across the call. Failed answers are counted here, not in the
@@ -88,6 +91,27 @@ impl Conversation {
     /// A conversation before the call started.
     pub fn new() -> Self {
         Conversation::default()
+    }
+
+    /// A conversation for a call whose session was lost (e.g. after a restart):
+    /// it waits for an order number, and its next reply starts with an apology
+    /// ("Sorry, I lost track of our conversation..."). Feed it the event that found
+    /// no session as a normal input, so that "0" or "agent" still reach a human.
+    pub fn resume(now: Timestamp, caller: Option<PhoneNumber>, verification_locked: bool) -> Self {
+        Conversation {
+            call: Call {
+                started_at: now,
+                caller,
+                resumed: true,
+                ..Call::default()
+            },
+            security: Security {
+                failed: 0,
+                locked: verification_locked,
+            },
+            phase: Phase::AskOrder(Default::default()),
+            pending: None,
+        }
     }
 
     /// Whether effects are in flight: the driver must feed their results (or

@@ -6,11 +6,18 @@
 mod common;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
+use common::doubles::*;
 use common::*;
+use lumitalk_core::assistant::Assistant;
 use lumitalk_core::conversation::{Conversation, Event, Input, Phase};
-use lumitalk_core::{Merchant, OrderNumber, TransferOutcome, VerificationPolicy};
+use lumitalk_core::memory::DemoOrderStore;
+use lumitalk_core::{
+    CallEvent, CallEventKind, CallId, CallStatus, IntentClassifier, Merchant, MerchantDirectory,
+    OrderNumber, OrderSource, Speech, TokioClock, TransferOutcome, Utterance, VerificationPolicy,
+};
 use proptest::prelude::*;
 
 const SAYINGS: &[&str] = &[
@@ -362,4 +369,124 @@ fn leaked_one(text: &str, secret: &str) -> bool {
     let has_digits = secret.chars().all(|c| c.is_ascii_alphanumeric())
         && secret.chars().any(|c| c.is_ascii_digit());
     word_hit || (has_digits && squeezed.contains(&secret.to_ascii_uppercase()))
+}
+
+#[derive(Debug, Clone)]
+enum CallStep {
+    Incoming(u8),
+    Say(u8, usize, f32),
+    Keys(u8, usize),
+    Silence(u8),
+    TransferEnded(u8, u8),
+    Status(u8, u8),
+    Wait(u16),
+}
+
+fn call_step() -> impl Strategy<Value = CallStep> {
+    prop_oneof![
+        1 => (0u8..2).prop_map(CallStep::Incoming),
+        6 => (0u8..2, 0..SAYINGS.len(), 0.0f32..1.0).prop_map(|(c, i, conf)| CallStep::Say(c, i, conf)),
+        4 => (0u8..2, 0..KEYS.len()).prop_map(|(c, i)| CallStep::Keys(c, i)),
+        2 => (0u8..2).prop_map(CallStep::Silence),
+        1 => (0u8..2, 0u8..5).prop_map(|(c, o)| CallStep::TransferEnded(c, o)),
+        1 => (0u8..2, 0u8..8).prop_map(|(c, s)| CallStep::Status(c, s)),
+        1 => (0u16..600).prop_map(CallStep::Wait),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 1000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Through the whole driver, with random outages and lost sessions: `handle`
+    /// never panics, and every event the caller hears something for (all but
+    /// status callbacks) speaks and says what happens next.
+    #[test]
+    fn the_assistant_always_answers(
+        s in setup(),
+        outages in (any::<bool>(), 0u8..3, 0u8..3, any::<bool>()),
+        events in prop::collection::vec(call_step(), 1..30),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let (orders_down, classifier, speech, sessions_down) = outages;
+        rt.block_on(async move {
+            let orders: Arc<dyn OrderSource> = if orders_down {
+                Arc::new(DownOrders)
+            } else {
+                Arc::new(DemoOrderStore::new(orders()))
+            };
+            let mut b = Assistant::builder(MerchantDirectory::new(vec![merchant_for(&s)]), orders)
+                .clock(Arc::new(TokioClock::starting_at(t0())));
+            let classifier: Option<Arc<dyn IntentClassifier>> = match classifier {
+                1 => Some(Arc::new(DownClassifier)),
+                2 => Some(Arc::new(HangingClassifier)),
+                _ => None,
+            };
+            if let Some(c) = classifier {
+                b = b.classifier(c);
+            }
+            let speech: Option<Arc<dyn Speech>> = match speech {
+                1 => Some(Arc::new(DownSpeech)),
+                2 => Some(Arc::new(FakeSpeech::default())),
+                _ => None,
+            };
+            if let Some(sp) = speech {
+                b = b.speech(sp);
+            }
+            if sessions_down {
+                b = b.sessions(Arc::new(DownSessions::default()));
+            }
+            let a = b.build();
+            let callers = [s.caller.map(phone), Some(phone(STRANGER_PHONE))];
+            for e in events {
+                let (call, kind) = match e {
+                    CallStep::Incoming(c) => (c, CallEventKind::Incoming),
+                    CallStep::Say(c, i, conf) => (c, CallEventKind::Input(Utterance::speech(SAYINGS[i], Some(conf)))),
+                    CallStep::Keys(c, i) => (c, CallEventKind::Input(Utterance::digits(KEYS[i]))),
+                    CallStep::Silence(c) => (c, CallEventKind::NoInput),
+                    CallStep::TransferEnded(c, o) => (c, CallEventKind::TransferEnded([
+                        TransferOutcome::Answered,
+                        TransferOutcome::Busy,
+                        TransferOutcome::NoAnswer,
+                        TransferOutcome::Failed,
+                        TransferOutcome::Canceled,
+                    ][o as usize])),
+                    CallStep::Status(c, st) => (c, CallEventKind::Status([
+                        CallStatus::Queued,
+                        CallStatus::Ringing,
+                        CallStatus::InProgress,
+                        CallStatus::Completed,
+                        CallStatus::Busy,
+                        CallStatus::NoAnswer,
+                        CallStatus::Failed,
+                        CallStatus::Canceled,
+                    ][st as usize])),
+                    CallStep::Wait(secs) => {
+                        tokio::time::advance(Duration::from_secs(secs as u64)).await;
+                        continue;
+                    }
+                };
+                let status = matches!(kind, CallEventKind::Status(_));
+                let outcome = a
+                    .handle(CallEvent {
+                        call_id: CallId::new(format!("CA{call}")),
+                        from: callers[call as usize].clone(),
+                        to: Some(phone(STORE_PHONE)),
+                        kind,
+                    })
+                    .await;
+                if !status {
+                    assert!(!outcome.reply.spoken_text().trim().is_empty(), "a silent turn");
+                }
+            }
+            assert!(a.active_calls().await <= 2);
+        });
+    }
 }

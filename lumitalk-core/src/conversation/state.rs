@@ -62,10 +62,16 @@ pub(crate) struct Security {
 }
 
 /// What the caller said, while its classification is pending.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub(crate) struct Heard {
     pub(crate) text: String,
     pub(crate) confidence: Option<f32>,
+}
+
+impl std::fmt::Debug for Heard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Heard({} chars)", self.text.chars().count())
+    }
 }
 
 /// A lookup in flight.
@@ -175,5 +181,46 @@ impl Conversation {
     /// (e.g. saved by an incompatible version).
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
         serde_json::from_slice(bytes).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::{Context, Input};
+    use crate::domain::Merchant;
+
+    #[test]
+    fn debug_shows_no_caller_words_or_numbers() {
+        let m = Merchant::new("m", "Shop");
+        let ctx = Context::new(&m);
+        let now = Timestamp::from_unix_seconds(1_700_000_000);
+        let mut c = Conversation::new();
+        let caller = PhoneNumber::parse_e164("+14155550123").ok();
+        c.handle(
+            now,
+            &ctx,
+            Input::CallStarted {
+                caller,
+                resumed: false,
+                verification_locked: false,
+            },
+        );
+        let input = Input::Speech {
+            text: "my zip is 94105".into(),
+            confidence: None,
+        };
+        assert!(!format!("{input:?}").contains("94105"));
+        let actions = c.handle(
+            now,
+            &ctx,
+            Input::Speech {
+                text: "my zip is 94105".into(),
+                confidence: None,
+            },
+        );
+        let shown = format!("{c:?} {actions:?}");
+        assert!(!shown.contains("94105"), "{shown}");
+        assert!(!shown.contains("5550123"), "{shown}");
     }
 }

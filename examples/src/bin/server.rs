@@ -1,0 +1,58 @@
+//! The LumiTalk example server.
+//!
+//! ```text
+//! cargo run -p lumitalk-examples --bin server
+//! ```
+//! With no settings it runs in demo mode: built-in demo orders, the offline
+//! classifier, the carrier's own voice and a local SQLite file. See the README
+//! for the environment variables that switch each provider to the real one.
+
+use std::process::ExitCode;
+
+use lumitalk_examples::{settings::Settings, wiring};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    lumitalk_examples::init_tracing();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("lumitalk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let wired = match wiring::wire(&settings).await {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("lumitalk: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(settings.addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("lumitalk: cannot listen on {}: {e}", settings.addr);
+            return ExitCode::from(1);
+        }
+    };
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    println!("LumiTalk listening on http://{addr}");
+    for line in &wired.summary {
+        println!("  {line}");
+    }
+    println!("Try a call:");
+    println!("  cargo run -p lumitalk-examples --bin call");
+    println!(
+        "  curl -s -X POST http://{addr}/twilio/voice -d CallSid=CAdemo0001 -d From=%2B14155550123 -d To=%2B14155550100"
+    );
+    match lumitalk_examples::serve(listener, wired, &settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lumitalk: server error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! One order source per merchant: each merchant may have its own Shopify shop.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use lumitalk_core::{MerchantId, Order, OrderNumber, OrderSource, OrderSourceError, PhoneNumber};
+
+/// Sends each lookup to the merchant's own source, else to the default one.
+#[derive(Debug)]
+pub struct RoutedOrderSource {
+    default: Arc<dyn OrderSource>,
+    per_merchant: HashMap<MerchantId, Arc<dyn OrderSource>>,
+}
+
+impl RoutedOrderSource {
+    /// A router with a default source.
+    pub fn new(default: Arc<dyn OrderSource>) -> Self {
+        RoutedOrderSource {
+            default,
+            per_merchant: HashMap::new(),
+        }
+    }
+
+    /// Routes a merchant's lookups to `source`.
+    pub fn route(&mut self, merchant: MerchantId, source: Arc<dyn OrderSource>) {
+        self.per_merchant.insert(merchant, source);
+    }
+
+    fn source(&self, merchant: &MerchantId) -> &Arc<dyn OrderSource> {
+        self.per_merchant.get(merchant).unwrap_or(&self.default)
+    }
+}
+
+#[async_trait]
+impl OrderSource for RoutedOrderSource {
+    fn name(&self) -> &'static str {
+        self.default.name()
+    }
+
+    async fn order_by_number(
+        &self,
+        merchant: &MerchantId,
+        number: &OrderNumber,
+    ) -> Result<Option<Order>, OrderSourceError> {
+        self.source(merchant)
+            .order_by_number(merchant, number)
+            .await
+    }
+
+    async fn recent_orders_by_phone(
+        &self,
+        merchant: &MerchantId,
+        phone: &PhoneNumber,
+        limit: usize,
+    ) -> Result<Vec<Order>, OrderSourceError> {
+        self.source(merchant)
+            .recent_orders_by_phone(merchant, phone, limit)
+            .await
+    }
+}

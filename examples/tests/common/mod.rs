@@ -1,0 +1,260 @@
+//! A test harness: the example server in-process on an ephemeral port, and a
+//! caller that speaks Twilio's wire protocol (signed form posts, following the
+//! returned TwiML as Twilio would).
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use lumitalk_examples::settings::Settings;
+use lumitalk_examples::wiring;
+use secrecy::SecretString;
+
+pub const AUTH_TOKEN: &str = "test-auth-token-12345";
+pub const ADMIN_TOKEN: &str = "admin-token-0123456789";
+pub const SHOPIFY_SECRET: &str = "shopify-app-secret";
+
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: std::path::PathBuf,
+}
+
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl TestServer {
+    /// Starts a server with the given extra environment (signature checks on).
+    pub async fn start(extra: &[(&str, String)]) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base = format!("http://{addr}");
+        let db = std::env::temp_dir().join(format!("{}.db", unique("lumitalk-test")));
+        let mut env: HashMap<String, String> = HashMap::new();
+        env.insert("LUMITALK_ADDR".into(), addr.to_string());
+        env.insert("LUMITALK_PUBLIC_URL".into(), base.clone());
+        env.insert("LUMITALK_DATABASE".into(), db.display().to_string());
+        env.insert("LUMITALK_ADMIN_TOKEN".into(), ADMIN_TOKEN.into());
+        env.insert("LUMITALK_ESCALATION_NUMBER".into(), "+14155550100".into());
+        env.insert("TWILIO_AUTH_TOKEN".into(), AUTH_TOKEN.into());
+        env.insert("TWILIO_ACCOUNT_SID".into(), format!("AC{}", "0".repeat(32)));
+        env.insert("SHOPIFY_API_SECRET".into(), SHOPIFY_SECRET.into());
+        for (k, v) in extra {
+            env.insert(k.to_string(), v.clone());
+        }
+        let settings = Settings::from_source(&env).expect("settings");
+        let wired = wiring::wire_with(&settings, &env).await.expect("wiring");
+        let app = lumitalk_examples::server::router(wired.state);
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        TestServer {
+            base,
+            client: reqwest::Client::new(),
+            db,
+        }
+    }
+
+    /// Posts a form signed as Twilio would sign it.
+    pub async fn post_signed(
+        &self,
+        path_and_query: &str,
+        params: &[(String, String)],
+    ) -> (u16, String) {
+        let url = format!("{}{}", self.base, path_and_query);
+        let sig = lumitalk_twilio::sign(&url, params, &SecretString::from(AUTH_TOKEN));
+        let resp = self
+            .client
+            .post(&url)
+            .header("X-Twilio-Signature", sig)
+            .form(params)
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> (u16, String) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", self.db.display()));
+        }
+    }
+}
+
+/// What the caller does at a listen.
+#[derive(Debug, Clone)]
+pub enum Say {
+    Speech(&'static str),
+    Keys(&'static str),
+    Silence,
+}
+
+/// How a followed call ended.
+#[derive(Debug, Default)]
+pub struct CallTrace {
+    /// Everything the caller heard, turn by turn.
+    pub heard: Vec<String>,
+    pub transferred_to: Option<String>,
+    pub hung_up: bool,
+    pub statuses: Vec<u16>,
+}
+
+impl CallTrace {
+    pub fn all_heard(&self) -> String {
+        self.heard.join("\n")
+    }
+}
+
+/// Text of every `<Say>` in a TwiML document, unescaped.
+pub fn says(twiml: &str) -> String {
+    let mut out = Vec::new();
+    let mut rest = twiml;
+    while let Some(start) = rest.find("<Say") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else {
+            break;
+        };
+        let body = &after[open_end + 1..];
+        let Some(close) = body.find("</Say>") else {
+            break;
+        };
+        out.push(unescape(&body[..close]));
+        rest = &body[close..];
+    }
+    out.join(" ")
+}
+
+pub fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The value of `attr` on the first `<tag` element.
+pub fn attr(twiml: &str, tag: &str, attr: &str) -> Option<String> {
+    let start = twiml.find(&format!("<{tag}"))?;
+    let el = &twiml[start..start + twiml[start..].find('>')?];
+    let key = format!(" {attr}=\"");
+    let v = el.find(&key)? + key.len();
+    let end = el[v..].find('"')?;
+    Some(unescape(&el[v..v + end]))
+}
+
+/// The text of the first `<tag>...</tag>`.
+pub fn text(twiml: &str, tag: &str) -> Option<String> {
+    let start = twiml.find(&format!("<{tag}"))?;
+    let body_start = start + twiml[start..].find('>')? + 1;
+    let end = body_start + twiml[body_start..].find(&format!("</{tag}>"))?;
+    Some(unescape(&twiml[body_start..end]))
+}
+
+fn path_of(server: &TestServer, url: &str) -> String {
+    url.strip_prefix(&server.base).unwrap_or(url).to_string()
+}
+
+pub fn base_params(call_sid: &str, from: &str) -> Vec<(String, String)> {
+    vec![
+        ("AccountSid".into(), format!("AC{}", "0".repeat(32))),
+        ("ApiVersion".into(), "2010-04-01".into()),
+        ("CallSid".into(), call_sid.into()),
+        ("CallStatus".into(), "in-progress".into()),
+        ("Direction".into(), "inbound".into()),
+        ("From".into(), from.into()),
+        ("To".into(), "+14155550100".into()),
+        ("Caller".into(), from.into()),
+        ("Called".into(), "+14155550100".into()),
+    ]
+}
+
+/// Plays a whole call as Twilio would: posts the incoming call, then for each
+/// returned document answers its `<Gather>` with the next scripted input (or
+/// posts the `<Dial>` result), until a hang-up, a transfer that is answered,
+/// or the script runs out (the caller then hangs up).
+pub async fn follow_call(
+    server: &TestServer,
+    from: &str,
+    script: &[Say],
+    dial_status: &str,
+) -> CallTrace {
+    let call_sid = format!("CA{:032x}", SEQ.fetch_add(1, Ordering::Relaxed) + 0xabc000);
+    let mut trace = CallTrace::default();
+    let params = base_params(&call_sid, from);
+    let (status, mut twiml) = server.post_signed("/twilio/voice", &params).await;
+    trace.statuses.push(status);
+    let mut script = script.iter();
+    for _ in 0..40 {
+        trace.heard.push(says(&twiml));
+        if twiml.contains("<Hangup") {
+            trace.hung_up = true;
+            break;
+        }
+        if let Some(number) = text(&twiml, "Number") {
+            trace.transferred_to = Some(number);
+            let action = attr(&twiml, "Dial", "action").expect("Dial has an action");
+            let mut p = base_params(&call_sid, from);
+            p.push(("DialCallStatus".into(), dial_status.into()));
+            let (status, next) = server.post_signed(&path_of(server, &action), &p).await;
+            trace.statuses.push(status);
+            if dial_status == "completed" || dial_status == "answered" {
+                break;
+            }
+            twiml = next;
+            continue;
+        }
+        let Some(action) = attr(&twiml, "Gather", "action") else {
+            break;
+        };
+        let mut p = base_params(&call_sid, from);
+        match script.next() {
+            Some(Say::Speech(s)) => {
+                p.push(("SpeechResult".into(), (*s).into()));
+                p.push(("Confidence".into(), "0.93".into()));
+            }
+            Some(Say::Keys(k)) => {
+                p.push(("Digits".into(), (*k).into()));
+                p.push(("FinishedOnKey".into(), "#".into()));
+            }
+            Some(Say::Silence) => {}
+            None => {
+                let mut p = base_params(&call_sid, from);
+                p.retain(|(k, _)| k != "CallStatus");
+                p.push(("CallStatus".into(), "completed".into()));
+                let (status, _) = server.post_signed("/twilio/status", &p).await;
+                trace.statuses.push(status);
+                break;
+            }
+        }
+        let (status, next) = server.post_signed(&path_of(server, &action), &p).await;
+        trace.statuses.push(status);
+        twiml = next;
+    }
+    trace
+}

@@ -1,0 +1,166 @@
+//! The HTTP client: builds `POST /v1/text-to-speech/{voice_id}[/stream]` requests
+//! and reads their bodies chunk by chunk under an idle timeout.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use lumitalk_core::{AudioFormat, Language, SpeechError};
+use reqwest::header::{HeaderValue, USER_AGENT};
+use url::Url;
+
+use crate::config::{ConfigError, ConfigProblem, ElevenLabsConfig};
+use crate::error::{self, classify, timed_out, transport};
+use crate::model;
+use crate::wire::TextToSpeechBody;
+
+/// Error bodies larger than this are cut (they are a few hundred bytes in practice).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Which endpoint to call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// `/v1/text-to-speech/{voice_id}`: the whole audio in one body.
+    Full,
+    /// `/v1/text-to-speech/{voice_id}/stream`: chunked audio as it is generated.
+    Stream,
+}
+
+/// A configured HTTP client for the text-to-speech API.
+#[derive(Debug, Clone)]
+pub(crate) struct Client {
+    http: reqwest::Client,
+    config: Arc<ElevenLabsConfig>,
+}
+
+impl Client {
+    pub(crate) fn new(config: ElevenLabsConfig) -> Result<Self, ConfigError> {
+        // Redirects are not followed: reqwest strips `Authorization` on a cross-host
+        // redirect but not a custom `xi-api-key` header, which would leak the key.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.timeout)
+            .build()
+            .map_err(|e| ConfigError {
+                problems: vec![ConfigProblem {
+                    setting: "http_client",
+                    reason: e.to_string(),
+                }],
+            })?;
+        Ok(Client {
+            http,
+            config: Arc::new(config),
+        })
+    }
+
+    pub(crate) fn config(&self) -> &ElevenLabsConfig {
+        &self.config
+    }
+
+    /// `{base}/v1/text-to-speech/{voice_id}[/stream]?output_format=...`
+    pub(crate) fn url(&self, voice_id: &str, format: AudioFormat, endpoint: Endpoint) -> Url {
+        let mut url = self.config.base_url.clone();
+        {
+            // `build()` refused bases that cannot carry a path.
+            let mut path = url.path_segments_mut().expect("base URL is an http(s) URL");
+            path.pop_if_empty()
+                .extend(["v1", "text-to-speech", voice_id]);
+            if endpoint == Endpoint::Stream {
+                path.push("stream");
+            }
+        }
+        url.query_pairs_mut()
+            .append_pair("output_format", format.as_str());
+        url
+    }
+
+    /// Sends one request and waits for a success status.
+    ///
+    /// # Errors
+    /// The classified error status, a timeout before the response starts, or a
+    /// connection failure.
+    pub(crate) async fn start(
+        &self,
+        voice_id: &str,
+        text: &str,
+        language: &Language,
+        format: AudioFormat,
+        endpoint: Endpoint,
+    ) -> Result<Body, SpeechError> {
+        let config = &*self.config;
+        let language_code = model::accepts_language_code(&config.model_id)
+            .then(|| language.primary())
+            .filter(|code| code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()));
+        let body = TextToSpeechBody {
+            text,
+            model_id: &config.model_id,
+            voice_settings: config.voice_settings,
+            language_code,
+        };
+        let mut key =
+            HeaderValue::from_str(config.api_key()).map_err(|_| SpeechError::Unauthorized {
+                provider: error::PROVIDER,
+                message: "the API key is not a valid header value".into(),
+            })?;
+        key.set_sensitive(true);
+        let request = self
+            .http
+            .post(self.url(voice_id, format, endpoint))
+            .header("xi-api-key", key)
+            .header(
+                USER_AGENT,
+                concat!("lumitalk-elevenlabs/", env!("CARGO_PKG_VERSION")),
+            )
+            .json(&body);
+        let timeout = config.timeout;
+        let response = tokio::time::timeout(timeout, request.send())
+            .await
+            .map_err(|_| timed_out(timeout))?
+            .map_err(|e| transport(&e, timeout))?;
+        let mut body = Body { response, timeout };
+        let status = body.response.status();
+        if status.is_success() {
+            return Ok(body);
+        }
+        let headers = body.response.headers().clone();
+        let mut raw = BytesMut::new();
+        // A body that cannot be read still leaves the status to classify.
+        while let Ok(Some(chunk)) = body.next_chunk().await {
+            raw.extend_from_slice(&chunk);
+            if raw.len() >= MAX_ERROR_BODY {
+                break;
+            }
+        }
+        Err(classify(status, &headers, &raw))
+    }
+}
+
+/// The body of a successful response.
+#[derive(Debug)]
+pub(crate) struct Body {
+    response: reqwest::Response,
+    timeout: Duration,
+}
+
+impl Body {
+    /// The next chunk as it arrives; `None` at the end.
+    ///
+    /// # Errors
+    /// `Timeout` when no chunk arrives within the idle timeout; `Unavailable` when
+    /// the connection breaks.
+    pub(crate) async fn next_chunk(&mut self) -> Result<Option<Bytes>, SpeechError> {
+        tokio::time::timeout(self.timeout, self.response.chunk())
+            .await
+            .map_err(|_| timed_out(self.timeout))?
+            .map_err(|e| transport(&e, self.timeout))
+    }
+
+    /// The whole body.
+    pub(crate) async fn read_all(mut self) -> Result<Bytes, SpeechError> {
+        let mut buf = BytesMut::new();
+        while let Some(chunk) = self.next_chunk().await? {
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(buf.freeze())
+    }
+}

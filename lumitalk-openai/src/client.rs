@@ -1,0 +1,145 @@
+//! The HTTP client: one `POST {base}/chat/completions`, no retries (retries are
+//! core's `Retry` wrapper's job).
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use lumitalk_core::ClassifyError;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use secrecy::ExposeSecret;
+
+use crate::config::{ConfigError, ConfigProblem, OpenAiConfig};
+use crate::error::{classify_http_error, classify_transport_error, invalid_response};
+use crate::wire::{ChatRequest, ChatResponse};
+
+/// A parsed 200 answer and how long it took.
+#[derive(Debug)]
+pub(crate) struct Completion {
+    pub(crate) response: ChatResponse,
+    pub(crate) latency: Duration,
+    pub(crate) request_id: Option<String>,
+}
+
+/// Sends chat-completion requests with the configured credentials and timeout.
+#[derive(Clone)]
+pub(crate) struct Client {
+    http: reqwest::Client,
+    endpoint: String,
+    config: OpenAiConfig,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub(crate) fn new(config: OpenAiConfig) -> Result<Self, ConfigError> {
+        let mut headers = HeaderMap::new();
+        let mut bearer =
+            HeaderValue::from_str(&format!("Bearer {}", config.api_key.expose_secret())).map_err(
+                |_| {
+                    ConfigError::new(vec![ConfigProblem::Invalid {
+                        setting: "OPENAI_API_KEY",
+                        reason: "is not a valid HTTP header value".into(),
+                    }])
+                },
+            )?;
+        bearer.set_sensitive(true);
+        headers.insert(AUTHORIZATION, bearer);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        for (name, value, setting) in [
+            ("openai-organization", &config.organization, "OPENAI_ORG_ID"),
+            ("openai-project", &config.project, "OPENAI_PROJECT_ID"),
+        ] {
+            if let Some(v) = value {
+                let v = HeaderValue::from_str(v).map_err(|_| {
+                    ConfigError::new(vec![ConfigProblem::Invalid {
+                        setting,
+                        reason: "is not a valid HTTP header value".into(),
+                    }])
+                })?;
+                headers.insert(name, v);
+            }
+        }
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            // An API POST has no business redirecting; never carry the key elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                ConfigError::new(vec![ConfigProblem::Invalid {
+                    setting: "OPENAI_BASE_URL",
+                    reason: format!("HTTP client could not be built: {}", e.without_url()),
+                }])
+            })?;
+        Ok(Client {
+            http,
+            endpoint: config.endpoint(),
+            config,
+        })
+    }
+
+    pub(crate) fn config(&self) -> &OpenAiConfig {
+        &self.config
+    }
+
+    /// Sends one request and parses the 200 envelope (not yet the model's JSON).
+    pub(crate) async fn complete(
+        &self,
+        request: &ChatRequest<'_>,
+    ) -> Result<Completion, ClassifyError> {
+        let body = serde_json::to_vec(request)
+            .map_err(|e| invalid_response(format!("request could not be encoded: {e}")))?;
+        let started = Instant::now();
+        let timeout = self.config.timeout;
+        let response = self
+            .http
+            .post(&self.endpoint)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| classify_transport_error(e, timeout))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| classify_transport_error(e, timeout))?;
+        let latency = started.elapsed();
+        let request_id = headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+
+        if !status.is_success() {
+            let err = classify_http_error(status, &headers, &bytes, &self.config.model);
+            tracing::warn!(
+                provider = "openai",
+                status = status.as_u16(),
+                request_id = request_id.as_deref().unwrap_or(""),
+                kind = err.kind().as_str(),
+                "chat completion failed"
+            );
+            return Err(err);
+        }
+        let response: ChatResponse = serde_json::from_slice(&bytes)
+            .map_err(|e| invalid_response(format!("response is not a chat completion: {e}")))?;
+        tracing::debug!(
+            provider = "openai",
+            request_id = request_id.as_deref().unwrap_or(""),
+            latency_ms = latency.as_millis() as u64,
+            "chat completion"
+        );
+        Ok(Completion {
+            response,
+            latency,
+            request_id,
+        })
+    }
+}

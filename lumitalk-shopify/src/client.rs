@@ -1,0 +1,148 @@
+//! A small Admin GraphQL client: one POST per call, no retries (the core `Retry`
+//! wrapper decides that), and the last reported query cost kept for metrics.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lumitalk_core::OrderSourceError;
+use reqwest::Url;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::config::{ConfigError, ShopifyConfig};
+use crate::error::{classify, classify_transport, invalid_response, scrub};
+use crate::wire::{GraphqlRequest, QueryCost};
+
+/// The access-token header.
+pub const ACCESS_TOKEN_HEADER: &str = "X-Shopify-Access-Token";
+
+/// Sends GraphQL operations to one shop's Admin API. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct ShopifyClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    endpoint: Url,
+    token: SecretString,
+    timeout: Duration,
+    last_cost: Mutex<Option<QueryCost>>,
+}
+
+impl ShopifyClient {
+    /// A client for the configured shop.
+    ///
+    /// # Errors
+    /// If the HTTP client cannot be built (TLS backend initialisation).
+    pub fn new(config: &ShopifyConfig) -> Result<Self, ConfigError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("lumitalk-shopify/", env!("CARGO_PKG_VERSION"))),
+        );
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(config.timeout())
+            .connect_timeout(config.timeout())
+            .build()
+            .map_err(|_| ConfigError::http_client("the HTTP client could not be built"))?;
+        Ok(ShopifyClient {
+            inner: Arc::new(Inner {
+                http,
+                endpoint: config.graphql_url(),
+                token: config.access_token().clone(),
+                timeout: config.timeout(),
+                last_cost: Mutex::new(None),
+            }),
+        })
+    }
+
+    /// The GraphQL endpoint, `{base}/admin/api/{version}/graphql.json`.
+    pub fn endpoint(&self) -> &Url {
+        &self.inner.endpoint
+    }
+
+    /// The query cost and bucket state from the most recent response that carried
+    /// them (including a throttled one), for metrics and pacing.
+    pub fn last_cost(&self) -> Option<QueryCost> {
+        *self
+            .inner
+            .last_cost
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs one GraphQL operation and decodes its `data` into `T`.
+    ///
+    /// Sends `{"query", "variables", "operationName"}` once; never retries.
+    ///
+    /// # Errors
+    /// Every failure is classified as described in the crate's error table.
+    pub async fn graphql<T: DeserializeOwned>(
+        &self,
+        operation_name: &str,
+        query: &str,
+        variables: &Value,
+    ) -> Result<T, OrderSourceError> {
+        let body = serde_json::to_vec(&GraphqlRequest {
+            query,
+            variables,
+            operation_name,
+        })
+        .map_err(|_| invalid_response("could not encode the request"))?;
+        let mut token = HeaderValue::from_str(self.inner.token.expose_secret()).map_err(|_| {
+            OrderSourceError::Unauthorized {
+                provider: crate::error::PROVIDER,
+                message: "the access token is not a valid header value".into(),
+            }
+        })?;
+        token.set_sensitive(true);
+        let timeout = self.inner.timeout;
+        let response = self
+            .inner
+            .http
+            .post(self.inner.endpoint.clone())
+            .header(ACCESS_TOKEN_HEADER, token)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| classify_transport(&e, timeout))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| classify_transport(&e, timeout))?;
+        let classified = classify(status, &headers, &bytes);
+        if let Some(cost) = classified.cost {
+            *self
+                .inner
+                .last_cost
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(cost);
+        }
+        let data = classified.result?;
+        serde_json::from_value(data).map_err(|e| {
+            invalid_response(format!(
+                "`data` does not have the expected shape: {}",
+                scrub(&e.to_string())
+            ))
+        })
+    }
+}
+
+impl fmt::Debug for ShopifyClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShopifyClient")
+            .field("endpoint", &self.inner.endpoint.as_str())
+            .field("access_token", &"<redacted>")
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,511 @@
+//! Configuration: which shop, which token, which API version, how long to wait.
+//!
+//! Built with [`ShopifyConfig::builder`] or read from the environment with
+//! [`ShopifyConfig::from_env`]. Every missing or malformed setting is reported at
+//! once, by name, in one [`ConfigError`]; the access token never appears in `Debug`
+//! output or in an error message.
+
+use std::fmt;
+use std::time::Duration;
+
+use lumitalk_core::Region;
+use reqwest::Url;
+use secrecy::SecretString;
+
+/// The Admin API version used unless configured otherwise: the newest stable
+/// quarterly release when this crate was written. Shopify supports each version
+/// for at least twelve months; requests to an unsupported version silently "fall
+/// forward" to the oldest supported one, so pin it and bump it deliberately.
+pub const DEFAULT_API_VERSION: &str = "2026-10";
+
+/// How long one GraphQL request may take before it fails with a timeout.
+///
+/// A caller is waiting on the line, so this is short; the assistant's per-turn
+/// deadline (the core `Timeout` wrapper) is usually shorter still.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Environment variable: the shop, `acme` or `acme.myshopify.com`. Required.
+pub const ENV_SHOP: &str = "SHOPIFY_SHOP";
+/// Environment variable: the Admin API access token (`shpat_…`). Required.
+pub const ENV_ACCESS_TOKEN: &str = "SHOPIFY_ACCESS_TOKEN";
+/// Environment variable: the API version, `YYYY-MM`. Optional.
+pub const ENV_API_VERSION: &str = "SHOPIFY_API_VERSION";
+/// Environment variable: a base URL replacing `https://{shop}` (tests, proxies). Optional.
+pub const ENV_API_BASE_URL: &str = "SHOPIFY_API_BASE_URL";
+/// Environment variable: the request timeout in milliseconds. Optional.
+pub const ENV_TIMEOUT_MS: &str = "SHOPIFY_TIMEOUT_MS";
+
+/// Everything the Shopify client needs. Cheap to clone.
+#[derive(Clone)]
+pub struct ShopifyConfig {
+    shop: String,
+    access_token: SecretString,
+    api_version: String,
+    base_url: Url,
+    timeout: Duration,
+    phone_region: Region,
+}
+
+impl ShopifyConfig {
+    /// A builder with nothing set.
+    pub fn builder() -> ShopifyConfigBuilder {
+        ShopifyConfigBuilder::default()
+    }
+
+    /// Reads `SHOPIFY_SHOP`, `SHOPIFY_ACCESS_TOKEN`, `SHOPIFY_API_VERSION`,
+    /// `SHOPIFY_API_BASE_URL` and `SHOPIFY_TIMEOUT_MS` from the process environment.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming every missing or malformed variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        ShopifyConfigBuilder::from_env().build()
+    }
+
+    /// The shop's domain, e.g. `acme.myshopify.com`.
+    pub fn shop(&self) -> &str {
+        &self.shop
+    }
+
+    /// The pinned Admin API version, e.g. `2026-10`.
+    pub fn api_version(&self) -> &str {
+        &self.api_version
+    }
+
+    /// The base URL requests go to (`https://acme.myshopify.com` unless overridden).
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The GraphQL endpoint: `{base}/admin/api/{version}/graphql.json`.
+    pub fn graphql_url(&self) -> Url {
+        let base = self.base_url.as_str().trim_end_matches('/');
+        // Both parts were validated at build time, so the join cannot fail.
+        Url::parse(&format!(
+            "{base}/admin/api/{}/graphql.json",
+            self.api_version
+        ))
+        .expect("validated base URL and API version form a URL")
+    }
+
+    /// The access token. Secret: never log it.
+    pub fn access_token(&self) -> &SecretString {
+        &self.access_token
+    }
+
+    /// How long one request may take.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The region used to read phone numbers stored without a country code.
+    pub fn phone_region(&self) -> Region {
+        self.phone_region
+    }
+}
+
+impl fmt::Debug for ShopifyConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShopifyConfig")
+            .field("shop", &self.shop)
+            .field("access_token", &"<redacted>")
+            .field("api_version", &self.api_version)
+            .field("base_url", &self.base_url.as_str())
+            .field("timeout", &self.timeout)
+            .field("phone_region", &self.phone_region.calling_code())
+            .finish()
+    }
+}
+
+/// Builds a [`ShopifyConfig`]; [`build`](Self::build) checks everything at once.
+#[derive(Default, Clone)]
+pub struct ShopifyConfigBuilder {
+    shop: Option<String>,
+    access_token: Option<SecretString>,
+    api_version: Option<String>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    phone_region: Option<Region>,
+    problems: Vec<ConfigProblem>,
+}
+
+impl ShopifyConfigBuilder {
+    /// A builder pre-filled from the process environment (see [`ShopifyConfig::from_env`]).
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// A builder pre-filled by looking each variable up with `lookup`, so that
+    /// tests need not touch the process environment. Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let mut b = ShopifyConfigBuilder {
+            shop: get(ENV_SHOP),
+            access_token: get(ENV_ACCESS_TOKEN).map(SecretString::from),
+            api_version: get(ENV_API_VERSION),
+            base_url: get(ENV_API_BASE_URL),
+            ..Self::default()
+        };
+        if let Some(ms) = get(ENV_TIMEOUT_MS) {
+            match ms.trim().parse::<u64>() {
+                Ok(ms) if ms > 0 => b.timeout = Some(Duration::from_millis(ms)),
+                _ => b.problems.push(ConfigProblem::malformed(
+                    ENV_TIMEOUT_MS,
+                    "expected a positive number of milliseconds",
+                )),
+            }
+        }
+        b
+    }
+
+    /// The shop: `acme` or `acme.myshopify.com` (a scheme and trailing `/` are tolerated).
+    pub fn shop(mut self, shop: impl Into<String>) -> Self {
+        self.shop = Some(shop.into());
+        self
+    }
+
+    /// The Admin API access token.
+    pub fn access_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.access_token = Some(token.into());
+        self
+    }
+
+    /// The API version, `YYYY-MM` with a quarterly month (`01`, `04`, `07`, `10`).
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = Some(version.into());
+        self
+    }
+
+    /// A base URL replacing `https://{shop}`, e.g. a wiremock server's URI.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// How long one request may take (default [`DEFAULT_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The region for phone numbers the shop stored without a country code
+    /// (default: North America). Shopify normally stores E.164.
+    pub fn phone_region(mut self, region: Region) -> Self {
+        self.phone_region = Some(region);
+        self
+    }
+
+    /// Checks every setting and returns the configuration.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] listing every missing or malformed setting by its
+    /// environment-variable name.
+    pub fn build(self) -> Result<ShopifyConfig, ConfigError> {
+        let mut problems = self.problems;
+        let shop = match self.shop.as_deref().map(normalize_shop) {
+            None => {
+                problems.push(ConfigProblem::missing(ENV_SHOP));
+                None
+            }
+            Some(Err(reason)) => {
+                problems.push(ConfigProblem::malformed(ENV_SHOP, reason));
+                None
+            }
+            Some(Ok(shop)) => Some(shop),
+        };
+        let access_token = match self.access_token {
+            Some(t) if !secrecy::ExposeSecret::expose_secret(&t).trim().is_empty() => Some(t),
+            _ => {
+                problems.push(ConfigProblem::missing(ENV_ACCESS_TOKEN));
+                None
+            }
+        };
+        let api_version = self
+            .api_version
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| DEFAULT_API_VERSION.to_string());
+        if let Err(reason) = validate_api_version(&api_version) {
+            problems.push(ConfigProblem::malformed(ENV_API_VERSION, reason));
+        }
+        let base_url = match self.base_url.as_deref().map(parse_base_url) {
+            None => shop
+                .as_deref()
+                .and_then(|s| Url::parse(&format!("https://{s}")).ok()),
+            Some(Ok(url)) => Some(url),
+            Some(Err(reason)) => {
+                problems.push(ConfigProblem::malformed(ENV_API_BASE_URL, reason));
+                None
+            }
+        };
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        if timeout.is_zero() {
+            problems.push(ConfigProblem::malformed(
+                ENV_TIMEOUT_MS,
+                "the timeout must be longer than zero",
+            ));
+        }
+        match (shop, access_token, base_url) {
+            (Some(shop), Some(access_token), Some(base_url)) if problems.is_empty() => {
+                Ok(ShopifyConfig {
+                    shop,
+                    access_token,
+                    api_version,
+                    base_url,
+                    timeout,
+                    phone_region: self.phone_region.unwrap_or_default(),
+                })
+            }
+            _ => Err(ConfigError { problems }),
+        }
+    }
+}
+
+impl fmt::Debug for ShopifyConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShopifyConfigBuilder")
+            .field("shop", &self.shop)
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("api_version", &self.api_version)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `acme` → `acme.myshopify.com`; `https://Acme.myshopify.com/` → `acme.myshopify.com`.
+fn normalize_shop(raw: &str) -> Result<String, &'static str> {
+    let s = raw.trim();
+    let s = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .unwrap_or(s);
+    let s = s.trim_end_matches('/').to_ascii_lowercase();
+    if s.is_empty() {
+        return Err("expected a shop name like `acme` or `acme.myshopify.com`");
+    }
+    let valid_label =
+        |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !s.split('.').all(valid_label) {
+        return Err("expected a shop name like `acme` or `acme.myshopify.com`");
+    }
+    Ok(if s.contains('.') {
+        s
+    } else {
+        format!("{s}.myshopify.com")
+    })
+}
+
+fn validate_api_version(v: &str) -> Result<(), &'static str> {
+    const MSG: &str = "expected a quarterly version `YYYY-MM` with month 01, 04, 07 or 10";
+    let b = v.as_bytes();
+    if b.len() != 7 || b[4] != b'-' {
+        return Err(MSG);
+    }
+    let (year, month) = (&v[..4], &v[5..]);
+    if !year.bytes().all(|c| c.is_ascii_digit()) || !year.starts_with('2') {
+        return Err(MSG);
+    }
+    if !matches!(month, "01" | "04" | "07" | "10") {
+        return Err(MSG);
+    }
+    Ok(())
+}
+
+fn parse_base_url(raw: &str) -> Result<Url, &'static str> {
+    let url = Url::parse(raw.trim()).map_err(|_| "expected an absolute http(s) URL")?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("expected an absolute http(s) URL");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("the base URL must not have a query or fragment");
+    }
+    Ok(url)
+}
+
+/// One missing or malformed setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The setting's environment-variable name, e.g. `SHOPIFY_SHOP`.
+    pub setting: &'static str,
+    /// What is wrong; `None` when the setting is missing. Never holds the value.
+    pub reason: Option<&'static str>,
+}
+
+impl ConfigProblem {
+    fn missing(setting: &'static str) -> Self {
+        ConfigProblem {
+            setting,
+            reason: None,
+        }
+    }
+
+    fn malformed(setting: &'static str, reason: &'static str) -> Self {
+        ConfigProblem {
+            setting,
+            reason: Some(reason),
+        }
+    }
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reason {
+            None => write!(f, "{} is missing", self.setting),
+            Some(reason) => write!(f, "{} is malformed: {reason}", self.setting),
+        }
+    }
+}
+
+/// Every problem found while building a [`ShopifyConfig`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    problems: Vec<ConfigProblem>,
+}
+
+impl ConfigError {
+    /// The problems, in the order the settings were checked.
+    pub fn problems(&self) -> &[ConfigProblem] {
+        &self.problems
+    }
+
+    pub(crate) fn http_client(reason: &'static str) -> Self {
+        ConfigError {
+            problems: vec![ConfigProblem::malformed("http client", reason)],
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid Shopify configuration: ")?;
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn reads_env_with_defaults() {
+        let c = ShopifyConfigBuilder::from_lookup(lookup(&[
+            (ENV_SHOP, "acme"),
+            (ENV_ACCESS_TOKEN, "shpat_secret_value"),
+        ]))
+        .build()
+        .unwrap();
+        assert_eq!(c.shop(), "acme.myshopify.com");
+        assert_eq!(c.api_version(), DEFAULT_API_VERSION);
+        assert_eq!(
+            c.graphql_url().as_str(),
+            "https://acme.myshopify.com/admin/api/2026-10/graphql.json"
+        );
+        assert_eq!(c.timeout(), DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn base_url_override_and_full_domain() {
+        let c = ShopifyConfigBuilder::from_lookup(lookup(&[
+            (ENV_SHOP, "https://Acme.myshopify.com/"),
+            (ENV_ACCESS_TOKEN, "t"),
+            (ENV_API_VERSION, "2026-07"),
+            (ENV_API_BASE_URL, "http://127.0.0.1:9999/"),
+            (ENV_TIMEOUT_MS, "250"),
+        ]))
+        .build()
+        .unwrap();
+        assert_eq!(c.shop(), "acme.myshopify.com");
+        assert_eq!(
+            c.graphql_url().as_str(),
+            "http://127.0.0.1:9999/admin/api/2026-07/graphql.json"
+        );
+        assert_eq!(c.timeout(), Duration::from_millis(250));
+    }
+
+    #[test]
+    fn reports_every_problem_by_name() {
+        let err = ShopifyConfigBuilder::from_lookup(lookup(&[
+            (ENV_API_VERSION, "2026-11"),
+            (ENV_API_BASE_URL, "not a url"),
+            (ENV_TIMEOUT_MS, "soon"),
+        ]))
+        .build()
+        .unwrap_err();
+        let names: Vec<_> = err.problems().iter().map(|p| p.setting).collect();
+        assert_eq!(
+            names,
+            [
+                ENV_TIMEOUT_MS,
+                ENV_SHOP,
+                ENV_ACCESS_TOKEN,
+                ENV_API_VERSION,
+                ENV_API_BASE_URL
+            ]
+        );
+        let text = err.to_string();
+        assert!(text.contains("SHOPIFY_SHOP is missing"), "{text}");
+        assert!(text.contains("SHOPIFY_API_VERSION is malformed"), "{text}");
+    }
+
+    #[test]
+    fn rejects_bad_shops_and_versions() {
+        for shop in ["", "acme shop", "acme..myshopify.com", "a/b"] {
+            let err = ShopifyConfig::builder()
+                .shop(shop)
+                .access_token("t".to_string())
+                .build()
+                .unwrap_err();
+            assert_eq!(err.problems()[0].setting, ENV_SHOP, "{shop:?}");
+        }
+        for v in [
+            "2026-1",
+            "26-10",
+            "2026-13",
+            "latest",
+            "2026-10-01",
+            "unstable",
+        ] {
+            assert!(validate_api_version(v).is_err(), "{v}");
+        }
+        for v in ["2026-01", "2026-04", "2026-07", "2026-10", "2027-01"] {
+            assert!(validate_api_version(v).is_ok(), "{v}");
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let b = ShopifyConfig::builder()
+            .shop("acme")
+            .access_token("shpat_topsecret".to_string());
+        assert!(!format!("{b:?}").contains("topsecret"));
+        let c = b.build().unwrap();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("topsecret"), "{dbg}");
+        assert!(dbg.contains("<redacted>"));
+        let err = ShopifyConfig::builder()
+            .access_token("shpat_topsecret".to_string())
+            .api_version("bad")
+            .build()
+            .unwrap_err();
+        assert!(!err.to_string().contains("topsecret"));
+    }
+}

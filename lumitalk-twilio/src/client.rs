@@ -1,0 +1,173 @@
+//! REST call control: `POST {base}/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json`.
+//!
+//! One request per call, no retries here: retry and timeout policies are core's
+//! wrappers. Every failure is classified by [`crate::error::classify`].
+
+use std::fmt;
+use std::time::Duration;
+
+use lumitalk_core::{CallId, TelephonyError};
+use secrecy::ExposeSecret;
+
+use crate::config::{ConfigError, Credentials, TwilioConfig};
+use crate::error::{self, PROVIDER};
+use crate::twiml::MAX_REST_TWIML_CHARS;
+use crate::wire::CallResource;
+
+/// What to do to a live call.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallUpdate {
+    /// Fetch new TwiML from `url` (POST): form fields `Url`, `Method=POST`.
+    Redirect {
+        /// Absolute URL.
+        url: String,
+    },
+    /// Run this TwiML now: form field `Twiml` (at most
+    /// [`MAX_REST_TWIML_CHARS`] characters).
+    Twiml(String),
+    /// Hang up: form field `Status=completed`.
+    Complete,
+}
+
+impl fmt::Debug for CallUpdate {
+    // TwiML can hold order details; show its size only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallUpdate::Redirect { url } => write!(f, "Redirect({url})"),
+            CallUpdate::Twiml(t) => write!(f, "Twiml({} chars)", t.chars().count()),
+            CallUpdate::Complete => f.write_str("Complete"),
+        }
+    }
+}
+
+impl CallUpdate {
+    fn form(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            CallUpdate::Redirect { url } => vec![("Url", url.as_str()), ("Method", "POST")],
+            CallUpdate::Twiml(t) => vec![("Twiml", t.as_str())],
+            CallUpdate::Complete => vec![("Status", "completed")],
+        }
+    }
+}
+
+/// A small client for Twilio's Calls API. Cheap to clone.
+#[derive(Clone)]
+pub struct TwilioClient {
+    http: reqwest::Client,
+    base: String,
+    account_sid: Option<String>,
+    credentials: Option<Credentials>,
+    timeout: Duration,
+}
+
+impl fmt::Debug for TwilioClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TwilioClient")
+            .field("base", &self.base)
+            .field("account_sid", &self.account_sid)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TwilioClient {
+    /// A client for `config`'s account, credentials, base URL and timeout.
+    ///
+    /// # Errors
+    /// [`ConfigError`] if the HTTP client cannot be created (TLS setup).
+    pub fn new(config: &TwilioConfig) -> Result<Self, ConfigError> {
+        let http = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|e| ConfigError {
+                problems: vec![format!("HTTP client: {e}")],
+            })?;
+        Ok(TwilioClient {
+            http,
+            base: config.api_base.as_str().trim_end_matches('/').to_string(),
+            account_sid: config.account_sid.clone(),
+            credentials: config.credentials.clone(),
+            timeout: config.request_timeout,
+        })
+    }
+
+    /// Updates a live call.
+    ///
+    /// # Errors
+    /// [`TelephonyError::InvalidRequest`] before sending for TwiML over
+    /// [`MAX_REST_TWIML_CHARS`] characters or a call SID that is not alphanumeric;
+    /// [`TelephonyError::Unauthorized`] when no credentials are configured;
+    /// otherwise as classified by [`crate::error::classify`].
+    pub async fn update_call(
+        &self,
+        call: &CallId,
+        update: &CallUpdate,
+    ) -> Result<CallResource, TelephonyError> {
+        if let CallUpdate::Twiml(t) = update {
+            let n = t.chars().count();
+            if n > MAX_REST_TWIML_CHARS {
+                return Err(TelephonyError::InvalidRequest {
+                    provider: PROVIDER,
+                    message: format!(
+                        "TwiML is {n} characters; the REST API accepts at most {MAX_REST_TWIML_CHARS} (error 32018)"
+                    ),
+                });
+            }
+        }
+        let sid = call.as_str();
+        if sid.is_empty() || !sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(TelephonyError::InvalidRequest {
+                provider: PROVIDER,
+                message: "call SID must be alphanumeric".into(),
+            });
+        }
+        let (Some(account), Some(credentials)) = (&self.account_sid, &self.credentials) else {
+            return Err(TelephonyError::Unauthorized {
+                provider: PROVIDER,
+                message: "no Twilio account SID and credentials configured".into(),
+            });
+        };
+        let (user, password) = match credentials {
+            Credentials::AuthToken(token) => (account.as_str(), token.expose_secret()),
+            Credentials::ApiKey { sid, secret } => (sid.as_str(), secret.expose_secret()),
+        };
+        let url = format!(
+            "{}/2010-04-01/Accounts/{account}/Calls/{sid}.json",
+            self.base
+        );
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(update.form())
+            .finish();
+
+        let response = self
+            .http
+            .post(url)
+            .basic_auth(user, Some(password))
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| error::from_transport(&e, self.timeout))?;
+
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("Retry-After")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| error::from_transport(&e, self.timeout))?;
+        if !status.is_success() {
+            return Err(error::classify(
+                status.as_u16(),
+                retry_after.as_deref(),
+                &bytes,
+            ));
+        }
+        serde_json::from_slice::<CallResource>(&bytes).map_err(error::invalid_response)
+    }
+}

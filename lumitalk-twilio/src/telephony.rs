@@ -1,0 +1,183 @@
+//! [`TwilioTelephony`]: core's [`Telephony`] for Twilio Programmable Voice.
+
+use async_trait::async_trait;
+use lumitalk_core::{
+    CallEvent, CallId, InboundRequest, RenderedReply, Reply, Telephony, TelephonyError,
+    WebhookError,
+};
+use secrecy::SecretString;
+use url::Url;
+
+use crate::client::{CallUpdate, TwilioClient};
+use crate::config::{ConfigError, TwilioConfig};
+use crate::error::PROVIDER;
+use crate::signature::{SIGNATURE_HEADER, SignatureError, validate_signature};
+use crate::twiml::{CONTENT_TYPE, TwimlRenderer};
+use crate::webhook::{WebhookKind, infer_kind, parse_form, parse_params};
+
+/// Twilio behind core's [`Telephony`] trait: signed webhooks in, TwiML out, and
+/// live call control over REST.
+///
+/// `parse_webhook` checks `X-Twilio-Signature` against the configured auth token
+/// and the request's full public URL ([`InboundRequest::url`], which the server
+/// must rebuild from its public base URL, not from `Host`), then reads the form
+/// parameters (the query string for `GET` webhooks). Which callback a request is
+/// comes from its path (see [`crate::webhook`]).
+#[derive(Debug, Clone)]
+pub struct TwilioTelephony {
+    config: TwilioConfig,
+    renderer: TwimlRenderer,
+    client: TwilioClient,
+    /// `None` only when built by [`TwilioTelephony::without_signature_checks`].
+    verify_with: Option<SecretString>,
+}
+
+impl TwilioTelephony {
+    /// The adapter for `config`, verifying every webhook's signature.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when `config` has no auth token (Twilio signs webhooks with
+    /// it, even when REST calls use an API key) or the HTTP client cannot be built.
+    pub fn new(config: TwilioConfig) -> Result<Self, ConfigError> {
+        let Some(token) = config.auth_token.clone() else {
+            return Err(ConfigError {
+                problems: vec![
+                    "TWILIO_AUTH_TOKEN: missing (needed to verify webhook signatures)".into(),
+                ],
+            });
+        };
+        Self::build(config, Some(token))
+    }
+
+    /// The adapter for `config` **accepting unsigned and forged webhooks**.
+    ///
+    /// Only for local demos and tests without a Twilio account (requests posted by
+    /// hand or by a simulator). Anyone who can reach the server can then inject
+    /// calls and caller input; never use it on a public address.
+    ///
+    /// # Errors
+    /// [`ConfigError`] if the HTTP client cannot be built.
+    pub fn without_signature_checks(config: TwilioConfig) -> Result<Self, ConfigError> {
+        Self::build(config, None)
+    }
+
+    fn build(config: TwilioConfig, verify_with: Option<SecretString>) -> Result<Self, ConfigError> {
+        Ok(TwilioTelephony {
+            client: TwilioClient::new(&config)?,
+            renderer: TwimlRenderer::new(config.clone()),
+            config,
+            verify_with,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TwilioConfig {
+        &self.config
+    }
+
+    /// The TwiML renderer.
+    pub fn renderer(&self) -> &TwimlRenderer {
+        &self.renderer
+    }
+
+    /// The REST client.
+    pub fn client(&self) -> &TwilioClient {
+        &self.client
+    }
+
+    /// Whether webhooks are verified (false only for
+    /// [`without_signature_checks`](Self::without_signature_checks)).
+    pub fn verifies_signatures(&self) -> bool {
+        self.verify_with.is_some()
+    }
+
+    /// The callback a public URL path belongs to, by the configured routes (the
+    /// path may carry the public base URL's own path prefix).
+    pub fn webhook_kind(&self, path: &str) -> Option<WebhookKind> {
+        let r = &self.config.routes;
+        [
+            (&r.gather, WebhookKind::Gather),
+            (&r.dial, WebhookKind::Dial),
+            (&r.status, WebhookKind::Status),
+            (&r.voice, WebhookKind::Incoming),
+        ]
+        .into_iter()
+        .find(|(route, _)| path == route.as_str() || path.ends_with(route.as_str()))
+        .map(|(_, kind)| kind)
+    }
+
+    async fn update(&self, call: &CallId, update: CallUpdate) -> Result<(), TelephonyError> {
+        self.client.update_call(call, &update).await.map(|_| ())
+    }
+}
+
+#[async_trait]
+impl Telephony for TwilioTelephony {
+    fn name(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn parse_webhook(&self, request: &InboundRequest) -> Result<CallEvent, WebhookError> {
+        let is_get = request.method.eq_ignore_ascii_case("GET");
+        if !is_get {
+            let content_type = request.header("Content-Type").unwrap_or("");
+            if !content_type.is_empty()
+                && !content_type
+                    .to_ascii_lowercase()
+                    .starts_with("application/x-www-form-urlencoded")
+            {
+                return Err(WebhookError::Malformed(
+                    "voice webhooks are form-encoded".into(),
+                ));
+            }
+        }
+        // GET webhooks carry their parameters in the (signed) URL.
+        let params = if is_get {
+            parse_form(request.url.query().unwrap_or("").as_bytes())
+        } else {
+            parse_form(&request.body)
+        };
+        if let Some(token) = &self.verify_with {
+            let header = request
+                .header(SIGNATURE_HEADER)
+                .ok_or(WebhookError::MissingSignature)?;
+            let signed: &[(String, String)] = if is_get { &[] } else { &params };
+            validate_signature(request.url.as_str(), signed, header, token).map_err(
+                |e| match e {
+                    SignatureError::Missing => WebhookError::MissingSignature,
+                    _ => WebhookError::InvalidSignature,
+                },
+            )?;
+        }
+        let kind = self
+            .webhook_kind(request.url.path())
+            .unwrap_or_else(|| infer_kind(&params));
+        parse_params(kind, &params)
+    }
+
+    fn render(&self, reply: &Reply) -> RenderedReply {
+        RenderedReply {
+            content_type: CONTENT_TYPE,
+            body: self.renderer.render(reply),
+        }
+    }
+
+    async fn update_call(&self, call: &CallId, reply: &Reply) -> Result<(), TelephonyError> {
+        self.update(call, CallUpdate::Twiml(self.renderer.render(reply)))
+            .await
+    }
+
+    async fn redirect_call(&self, call: &CallId, url: &Url) -> Result<(), TelephonyError> {
+        self.update(
+            call,
+            CallUpdate::Redirect {
+                url: url.to_string(),
+            },
+        )
+        .await
+    }
+
+    async fn hang_up(&self, call: &CallId) -> Result<(), TelephonyError> {
+        self.update(call, CallUpdate::Complete).await
+    }
+}

@@ -70,6 +70,7 @@ pub mod store;
 pub mod testing;
 pub mod wrappers;
 
+pub use assistant::{Assistant, AssistantBuilder, TurnOutcome};
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use domain::*;
 pub use error::{

@@ -303,3 +303,23 @@ fn session_state_is_compact_and_round_trips() {
     assert_eq!(back, sim.conv);
     println!("answered-phase session: {} bytes", bytes.len());
 }
+
+#[test]
+fn a_lost_session_apologizes_and_still_acts_on_the_input() {
+    let mut sim = MachineSim::new(merchant());
+    sim.conv = Conversation::resume(sim.now, Some(phone(STRANGER_PHONE)), false);
+    let (said, next) = sim.keys("0");
+    assert!(
+        said.starts_with("Sorry, I lost track of our conversation. Let's start again. Please hold"),
+        "{said}"
+    );
+    assert!(matches!(next, Next::Transfer(_)));
+
+    sim.conv = Conversation::resume(sim.now, None, false);
+    let (said, next) = sim.silence();
+    assert_eq!(
+        said,
+        "Sorry, I lost track of our conversation. Let's start again. Please say or enter your order number, or say agent at any time."
+    );
+    assert_eq!(next, Next::Listen);
+}

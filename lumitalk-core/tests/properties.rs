@@ -6,11 +6,18 @@
 mod common;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
+use common::doubles::*;
 use common::*;
-use lumitalk_core::conversation::{Event, Input, Phase};
-use lumitalk_core::{Merchant, OrderNumber, TransferOutcome, VerificationPolicy};
+use lumitalk_core::assistant::Assistant;
+use lumitalk_core::conversation::{Conversation, Event, Input, Phase};
+use lumitalk_core::memory::DemoOrderStore;
+use lumitalk_core::{
+    CallEvent, CallEventKind, CallId, CallStatus, IntentClassifier, Merchant, MerchantDirectory,
+    OrderNumber, OrderSource, Speech, TokioClock, TransferOutcome, Utterance, VerificationPolicy,
+};
 use proptest::prelude::*;
 
 const SAYINGS: &[&str] = &[
@@ -90,6 +97,8 @@ struct Setup {
     caller: Option<&'static str>,
     locked: bool,
     providers: Providers,
+    /// Start as a conversation whose session was lost.
+    resumed: bool,
 }
 
 fn setup() -> impl Strategy<Value = Setup> {
@@ -112,14 +121,18 @@ fn setup() -> impl Strategy<Value = Setup> {
             1 => Just(Providers::LookupDown),
             1 => Just(Providers::ClassifierDown),
         ],
+        prop::bool::weighted(0.15),
     )
-        .prop_map(|(policy, agents, caller, locked, providers)| Setup {
-            policy,
-            agents,
-            caller,
-            locked,
-            providers,
-        })
+        .prop_map(
+            |(policy, agents, caller, locked, providers, resumed)| Setup {
+                policy,
+                agents,
+                caller,
+                locked,
+                providers,
+                resumed,
+            },
+        )
 }
 
 fn merchant_for(s: &Setup) -> Merchant {
@@ -152,6 +165,10 @@ fn owner_of_order(n: &OrderNumber) -> &'static str {
 fn start(s: &Setup) -> MachineSim {
     let mut sim = MachineSim::new(merchant_for(s));
     sim.providers = s.providers;
+    if s.resumed {
+        sim.conv = Conversation::resume(sim.now, s.caller.map(phone), s.locked);
+        return sim;
+    }
     sim.feed(Input::CallStarted {
         caller: s.caller.map(phone),
         resumed: false,
@@ -290,9 +307,11 @@ proptest! {
                 silent_reprompts = 0;
             }
         }
-        // Three silences in a row always end the call (or it already ended).
+        // Three silences in a row always end the call (or it already ended). After
+        // a lost session the first silence only restarts the question.
+        let allowed = if s.resumed && steps.iter().all(|st| matches!(st, Step::Wait(_))) { 4 } else { 3 };
         let mut silences = 0;
-        while !sim.conv.is_ended() && silences < 3 && !matches!(sim.conv.phase(), Phase::Transferring) {
+        while !sim.conv.is_ended() && silences < allowed && !matches!(sim.conv.phase(), Phase::Transferring) {
             sim.silence();
             silences += 1;
         }
@@ -328,7 +347,7 @@ proptest! {
             apply(&mut sim, st);
             let bytes = sim.conv.to_bytes();
             prop_assert!(bytes.len() < 2048, "{} bytes", bytes.len());
-            let back = lumitalk_core::conversation::Conversation::from_bytes(&bytes);
+            let back = Conversation::from_bytes(&bytes);
             prop_assert_eq!(back.as_ref(), Some(&sim.conv));
         }
     }
@@ -350,4 +369,124 @@ fn leaked_one(text: &str, secret: &str) -> bool {
     let has_digits = secret.chars().all(|c| c.is_ascii_alphanumeric())
         && secret.chars().any(|c| c.is_ascii_digit());
     word_hit || (has_digits && squeezed.contains(&secret.to_ascii_uppercase()))
+}
+
+#[derive(Debug, Clone)]
+enum CallStep {
+    Incoming(u8),
+    Say(u8, usize, f32),
+    Keys(u8, usize),
+    Silence(u8),
+    TransferEnded(u8, u8),
+    Status(u8, u8),
+    Wait(u16),
+}
+
+fn call_step() -> impl Strategy<Value = CallStep> {
+    prop_oneof![
+        1 => (0u8..2).prop_map(CallStep::Incoming),
+        6 => (0u8..2, 0..SAYINGS.len(), 0.0f32..1.0).prop_map(|(c, i, conf)| CallStep::Say(c, i, conf)),
+        4 => (0u8..2, 0..KEYS.len()).prop_map(|(c, i)| CallStep::Keys(c, i)),
+        2 => (0u8..2).prop_map(CallStep::Silence),
+        1 => (0u8..2, 0u8..5).prop_map(|(c, o)| CallStep::TransferEnded(c, o)),
+        1 => (0u8..2, 0u8..8).prop_map(|(c, s)| CallStep::Status(c, s)),
+        1 => (0u16..600).prop_map(CallStep::Wait),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 1000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Through the whole driver, with random outages and lost sessions: `handle`
+    /// never panics, and every event the caller hears something for (all but
+    /// status callbacks) speaks and says what happens next.
+    #[test]
+    fn the_assistant_always_answers(
+        s in setup(),
+        outages in (any::<bool>(), 0u8..3, 0u8..3, any::<bool>()),
+        events in prop::collection::vec(call_step(), 1..30),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let (orders_down, classifier, speech, sessions_down) = outages;
+        rt.block_on(async move {
+            let orders: Arc<dyn OrderSource> = if orders_down {
+                Arc::new(DownOrders)
+            } else {
+                Arc::new(DemoOrderStore::new(orders()))
+            };
+            let mut b = Assistant::builder(MerchantDirectory::new(vec![merchant_for(&s)]), orders)
+                .clock(Arc::new(TokioClock::starting_at(t0())));
+            let classifier: Option<Arc<dyn IntentClassifier>> = match classifier {
+                1 => Some(Arc::new(DownClassifier)),
+                2 => Some(Arc::new(HangingClassifier)),
+                _ => None,
+            };
+            if let Some(c) = classifier {
+                b = b.classifier(c);
+            }
+            let speech: Option<Arc<dyn Speech>> = match speech {
+                1 => Some(Arc::new(DownSpeech)),
+                2 => Some(Arc::new(FakeSpeech::default())),
+                _ => None,
+            };
+            if let Some(sp) = speech {
+                b = b.speech(sp);
+            }
+            if sessions_down {
+                b = b.sessions(Arc::new(DownSessions::default()));
+            }
+            let a = b.build();
+            let callers = [s.caller.map(phone), Some(phone(STRANGER_PHONE))];
+            for e in events {
+                let (call, kind) = match e {
+                    CallStep::Incoming(c) => (c, CallEventKind::Incoming),
+                    CallStep::Say(c, i, conf) => (c, CallEventKind::Input(Utterance::speech(SAYINGS[i], Some(conf)))),
+                    CallStep::Keys(c, i) => (c, CallEventKind::Input(Utterance::digits(KEYS[i]))),
+                    CallStep::Silence(c) => (c, CallEventKind::NoInput),
+                    CallStep::TransferEnded(c, o) => (c, CallEventKind::TransferEnded([
+                        TransferOutcome::Answered,
+                        TransferOutcome::Busy,
+                        TransferOutcome::NoAnswer,
+                        TransferOutcome::Failed,
+                        TransferOutcome::Canceled,
+                    ][o as usize])),
+                    CallStep::Status(c, st) => (c, CallEventKind::Status([
+                        CallStatus::Queued,
+                        CallStatus::Ringing,
+                        CallStatus::InProgress,
+                        CallStatus::Completed,
+                        CallStatus::Busy,
+                        CallStatus::NoAnswer,
+                        CallStatus::Failed,
+                        CallStatus::Canceled,
+                    ][st as usize])),
+                    CallStep::Wait(secs) => {
+                        tokio::time::advance(Duration::from_secs(secs as u64)).await;
+                        continue;
+                    }
+                };
+                let status = matches!(kind, CallEventKind::Status(_));
+                let outcome = a
+                    .handle(CallEvent {
+                        call_id: CallId::new(format!("CA{call}")),
+                        from: callers[call as usize].clone(),
+                        to: Some(phone(STORE_PHONE)),
+                        kind,
+                    })
+                    .await;
+                if !status {
+                    assert!(!outcome.reply.spoken_text().trim().is_empty(), "a silent turn");
+                }
+            }
+            assert!(a.active_calls().await <= 2);
+        });
+    }
 }

@@ -55,6 +55,14 @@ fn turn_input(kind: &CallEventKind) -> TurnInput {
     }
 }
 
+fn event_input(kind: &CallEventKind) -> Input {
+    match kind {
+        CallEventKind::Input(u) => Input::from(u.clone()),
+        CallEventKind::TransferEnded(o) => Input::TransferEnded(*o),
+        _ => Input::NoInput,
+    }
+}
+
 /// What a turn collected while running.
 #[derive(Default)]
 struct Collected {
@@ -97,21 +105,26 @@ impl Assistant {
             }
         };
         let fresh = stored.is_none();
-        let mut conv = stored.unwrap_or_default();
         let caller = event.from.clone();
         let locked = inner.lockout.is_locked(caller.as_ref(), now);
         let starting = matches!(event.kind, CallEventKind::Incoming);
-        let input = match &event.kind {
-            CallEventKind::Input(u) if !fresh => Input::from(u.clone()),
-            CallEventKind::NoInput if !fresh => Input::NoInput,
-            CallEventKind::TransferEnded(o) if !fresh => Input::TransferEnded(*o),
-            // A new call, or a webhook for a call we have no session for (e.g.
-            // after a restart): start (again) politely.
-            _ => Input::CallStarted {
-                caller: caller.clone(),
-                resumed: !starting,
-                verification_locked: locked,
-            },
+        let (mut conv, input) = match (&event.kind, stored) {
+            _ if starting => (
+                Conversation::new(),
+                Input::CallStarted {
+                    caller: caller.clone(),
+                    resumed: false,
+                    verification_locked: locked,
+                },
+            ),
+            // A webhook for a call we have no session for (e.g. after a restart, or
+            // with the session store down): start over politely, and still act on
+            // what the caller just did, so "0" reaches a human.
+            (kind, None) => (
+                Conversation::resume(now, caller.clone(), locked),
+                event_input(kind),
+            ),
+            (kind, Some(conv)) => (conv, event_input(kind)),
         };
         if fresh || starting {
             let start = CallStart {

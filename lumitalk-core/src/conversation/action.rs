@@ -1,6 +1,8 @@
 //! What the conversation asks for: things to say, what to do next, and effects
 //! for the driver to run.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use super::input::Lookup;
@@ -35,14 +37,25 @@ impl Action {
     }
 }
 
-/// Text to speak.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Text to speak. `Debug` shows personal text's length only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Speak {
     /// The words.
     pub text: String,
     /// `Shared` for fixed prompts (cacheable across calls), `Personal` when the text
     /// holds order details or anything about the caller.
     pub cacheability: Cacheability,
+}
+
+impl fmt::Debug for Speak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.cacheability {
+            Cacheability::Shared => write!(f, "Speak({:?})", self.text),
+            Cacheability::Personal => {
+                write!(f, "Speak(<personal, {} chars>)", self.text.chars().count())
+            }
+        }
+    }
 }
 
 /// Work for the driver. `Classify` and `Lookup` expect an answer fed back as an

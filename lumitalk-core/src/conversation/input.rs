@@ -35,7 +35,9 @@ impl fmt::Debug for Lookup {
 }
 
 /// One input to [`Conversation::handle`](super::Conversation::handle).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` shows no caller words and no order details.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Input {
     /// The call arrived (or a webhook arrived for a call with no session).
@@ -102,6 +104,45 @@ impl From<Utterance> for Input {
         match u {
             Utterance::Speech { text, confidence } => Input::Speech { text, confidence },
             Utterance::Digits { digits } => Input::Digits(digits),
+        }
+    }
+}
+
+impl fmt::Debug for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Input::CallStarted {
+                caller,
+                resumed,
+                verification_locked,
+            } => f
+                .debug_struct("CallStarted")
+                .field("caller", caller)
+                .field("resumed", resumed)
+                .field("verification_locked", verification_locked)
+                .finish(),
+            Input::Speech { text, confidence } => write!(
+                f,
+                "Speech({} chars, confidence {confidence:?})",
+                text.chars().count()
+            ),
+            Input::Digits(d) => write!(f, "Digits({} keys)", d.len()),
+            Input::NoInput => f.write_str("NoInput"),
+            Input::Classified(c) => f.debug_tuple("Classified").field(c).finish(),
+            Input::ClassificationFailed { fallback } => f
+                .debug_struct("ClassificationFailed")
+                .field("fallback", fallback)
+                .finish(),
+            Input::OrdersFound { lookup, orders } => {
+                write!(f, "OrdersFound({lookup:?}, {} orders)", orders.len())
+            }
+            Input::OrdersNotFound { lookup } => write!(f, "OrdersNotFound({lookup:?})"),
+            Input::LookupFailed { lookup, kind } => write!(f, "LookupFailed({lookup:?}, {kind:?})"),
+            Input::SpeechReady => f.write_str("SpeechReady"),
+            Input::SpeechFailed => f.write_str("SpeechFailed"),
+            Input::Deadline => f.write_str("Deadline"),
+            Input::TransferEnded(o) => write!(f, "TransferEnded({o:?})"),
+            Input::CallEnded => f.write_str("CallEnded"),
         }
     }
 }

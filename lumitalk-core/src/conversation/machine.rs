@@ -4,17 +4,15 @@
 use super::action::{Action, Effect, EscalationReason, Event, Speak};
 use super::context::{Context, Humans};
 use super::input::{Input, Lookup};
-use super::phase::{AskOrder, AskPhone, ConfirmNumber, Ended, OfferHuman, Phase};
+use super::phase::{AskOrder, AskPhone, ConfirmNumber, Phase};
 use super::phrases::{self, Phrases, When};
 use super::state::{Call, Conversation, Heard, Pending, PendingLookup, Security};
 use super::summary::Origin;
 use super::verify;
 use crate::domain::{
-    Classification, ClassifyContext, ExpectedEntity, Intent, OrderNumber, PhoneNumber, Region,
-    Timestamp, Utterance,
+    Classification, ClassifyContext, Intent, OrderNumber, PhoneNumber, Region, Timestamp, Utterance,
 };
-use crate::provider::{Cacheability, TransferOutcome};
-use crate::reply::{ListenSpec, TransferSpec};
+use crate::provider::Cacheability;
 use crate::store::CallOutcome;
 
 /// Actions collected during one step.
@@ -122,6 +120,13 @@ impl Conversation {
             p: phrases::for_language(&ctx.merchant.language),
         };
         let mut out = Out::default();
+        if std::mem::take(&mut self.call.resumed) {
+            out.shared(t.p.restarted());
+            if matches!(input, Input::NoInput | Input::TransferEnded(_)) {
+                self.ask(&t, &mut out, false);
+                return out.actions;
+            }
+        }
         match input {
             Input::CallStarted {
                 caller,
@@ -164,7 +169,7 @@ impl Conversation {
             .fixed_prompts(&ctx.merchant.display_name, ctx.merchant.greeting.as_deref())
     }
 
-    fn start(
+    pub(crate) fn start(
         &mut self,
         t: &Step<'_>,
         out: &mut Out,
@@ -230,22 +235,6 @@ impl Conversation {
             Said::Speech { text, .. } if text.trim().is_empty() => self.on_silence(t, out),
             Said::Speech { text, confidence } => self.on_speech(t, out, text, confidence),
         }
-    }
-
-    fn on_silence(&mut self, t: &Step<'_>, out: &mut Out) {
-        let max = t.ctx.limits.max_reprompts;
-        let Some(r) = self.phase.retries_mut() else {
-            self.phase = Phase::AskOrder(AskOrder::default());
-            return self.ask(t, out, false);
-        };
-        r.silences = r.silences.saturating_add(1);
-        if r.silences > max {
-            out.shared(t.p.silence_goodbye());
-            let outcome = self.quiet_outcome();
-            return self.end(out, outcome);
-        }
-        out.shared(t.p.no_input());
-        self.ask(t, out, false);
     }
 
     fn on_keys(&mut self, t: &Step<'_>, out: &mut Out, keys: &str) {
@@ -608,237 +597,5 @@ impl Conversation {
             }
         }
         self.on_unclear(t, out, None)
-    }
-
-    pub(crate) fn on_unclear(&mut self, t: &Step<'_>, out: &mut Out, prefix: Option<&'static str>) {
-        let max = t.ctx.limits.max_unclear;
-        let Some(r) = self.phase.retries_mut() else {
-            self.phase = Phase::AskOrder(AskOrder::default());
-            return self.ask(t, out, false);
-        };
-        r.unclear = r.unclear.saturating_add(1);
-        if r.unclear > max {
-            return self.escalate(t, out, EscalationReason::Unclear);
-        }
-        out.shared(prefix.unwrap_or_else(|| t.p.unclear()));
-        self.ask(t, out, true)
-    }
-
-    fn repeat(&mut self, t: &Step<'_>, out: &mut Out) {
-        if let Phase::Answered(a) = &self.phase {
-            out.personal(t.p.answer(&a.order, t.when()));
-            out.shared(t.p.anything_else(false));
-            out.actions.push(Action::Listen(self.listen_spec(t)));
-            return;
-        }
-        self.ask(t, out, false)
-    }
-
-    /// The current question.
-    pub(crate) fn question(&self, t: &Step<'_>, rephrase: bool) -> Speak {
-        let shared = |text: &str| Speak {
-            text: text.to_string(),
-            cacheability: Cacheability::Shared,
-        };
-        let personal = |text: String| Speak {
-            text,
-            cacheability: Cacheability::Personal,
-        };
-        let p = t.p;
-        match &self.phase {
-            Phase::AskPhone(_) if rephrase => shared(p.ask_phone_rephrased()),
-            Phase::AskPhone(_) => shared(p.ask_phone()),
-            Phase::ConfirmNumber(c) => personal(p.confirm_number(c.number.digits(), rephrase)),
-            Phase::OfferOrder(o) => personal(p.offer_order(&o.order.brief(), t.when(), rephrase)),
-            Phase::ChooseOrder(c) => personal(p.choose_order(&c.orders, t.when(), rephrase)),
-            Phase::Verify(v) => shared(p.challenge(&v.order.checks, rephrase)),
-            Phase::Answered(_) => shared(p.anything_else(rephrase)),
-            Phase::OfferHuman(_) => shared(p.offer_human(rephrase)),
-            _ if rephrase => shared(p.ask_order_rephrased()),
-            _ => shared(p.ask_order()),
-        }
-    }
-
-    /// Asks the current question and listens.
-    pub(crate) fn ask(&mut self, t: &Step<'_>, out: &mut Out, rephrase: bool) {
-        if matches!(
-            self.phase,
-            Phase::New | Phase::Greeting | Phase::Transferring | Phase::Ended(_)
-        ) {
-            self.phase = Phase::AskOrder(AskOrder::default());
-        }
-        out.speak(self.question(t, rephrase));
-        out.actions.push(Action::Listen(self.listen_spec(t)));
-    }
-
-    pub(crate) fn listen_spec(&self, t: &Step<'_>) -> ListenSpec {
-        let expected = self.phase.expected();
-        let single_key = matches!(
-            self.phase,
-            Phase::ConfirmNumber(_) | Phase::OfferOrder(_) | Phase::OfferHuman(_)
-        );
-        ListenSpec {
-            speech: true,
-            keypad: true,
-            timeout_secs: t.ctx.limits.listen_timeout_secs,
-            finish_on_key: if single_key { None } else { Some('#') },
-            num_digits: if single_key { Some(1) } else { None },
-            hints: t.p.hints(expected).iter().map(|h| h.to_string()).collect(),
-            language: t.ctx.merchant.language.clone(),
-            expected: if expected == ExpectedEntity::None {
-                ExpectedEntity::OrderNumber
-            } else {
-                expected
-            },
-        }
-    }
-
-    /// Hands the caller to a human, offers to, or says what happens next when no
-    /// human can take the call.
-    pub(crate) fn escalate(&mut self, t: &Step<'_>, out: &mut Out, reason: EscalationReason) {
-        out.record(Event::Escalated(reason));
-        match t.ctx.humans(t.now) {
-            Humans::Available(to) => {
-                let offer = matches!(
-                    reason,
-                    EscalationReason::Unclear
-                        | EscalationReason::NotFound
-                        | EscalationReason::Verification
-                        | EscalationReason::LookupFailed
-                ) && !matches!(self.phase, Phase::OfferHuman(_));
-                if offer {
-                    self.phase = Phase::OfferHuman(OfferHuman::default());
-                    self.ask(t, out, false)
-                } else {
-                    self.transfer_to(t, out, to)
-                }
-            }
-            Humans::Closed => {
-                out.shared(t.p.team_closed());
-                self.promise_callback_and_end(t, out)
-            }
-            Humans::NoNumber => {
-                out.shared(t.p.no_transfer());
-                self.promise_callback_and_end(t, out)
-            }
-        }
-    }
-
-    fn transfer_now(&mut self, t: &Step<'_>, out: &mut Out) {
-        match t.ctx.humans(t.now) {
-            Humans::Available(to) => self.transfer_to(t, out, to),
-            _ => self.escalate(t, out, EscalationReason::Requested),
-        }
-    }
-
-    fn transfer_to(&mut self, t: &Step<'_>, out: &mut Out, to: PhoneNumber) {
-        out.shared(t.p.connecting());
-        out.actions.push(Action::Transfer(TransferSpec {
-            to,
-            caller_id: None,
-            timeout_secs: t.ctx.limits.transfer_timeout_secs,
-        }));
-        self.pending = None;
-        self.phase = Phase::Transferring;
-    }
-
-    fn promise_callback_and_end(&mut self, t: &Step<'_>, out: &mut Out) {
-        let can_call_back = self.call.caller.is_some();
-        out.shared(t.p.callback(can_call_back));
-        if can_call_back {
-            out.record(Event::CallbackPromised);
-        }
-        out.shared(t.p.goodbye(t.store()));
-        let outcome = if self.call.answered {
-            CallOutcome::Resolved
-        } else {
-            CallOutcome::Failed
-        };
-        self.end(out, outcome)
-    }
-
-    fn goodbye(&mut self, t: &Step<'_>, out: &mut Out) {
-        out.shared(t.p.goodbye(t.store()));
-        let outcome = self.quiet_outcome();
-        self.end(out, outcome)
-    }
-
-    fn quiet_outcome(&self) -> CallOutcome {
-        if self.call.answered {
-            CallOutcome::Resolved
-        } else {
-            CallOutcome::Abandoned
-        }
-    }
-
-    fn end(&mut self, out: &mut Out, outcome: CallOutcome) {
-        self.phase = Phase::Ended(Ended { outcome });
-        self.pending = None;
-        out.record(Event::Ended(outcome));
-        out.actions.push(Action::HangUp);
-    }
-
-    fn on_deadline(&mut self, t: &Step<'_>, out: &mut Out) {
-        let Some(p) = self.pending.as_mut() else {
-            return;
-        };
-        if p.heard.take().is_some() {
-            // Never classified: treat as not understood.
-            self.pending = None;
-            return self.on_unclear(t, out, None);
-        }
-        if let Some(pl) = &p.lookup {
-            let lookup = pl.lookup.clone();
-            self.on_lookup(
-                t,
-                out,
-                Input::LookupFailed {
-                    lookup,
-                    kind: crate::error::ErrorKind::Timeout,
-                },
-            );
-        }
-    }
-
-    fn on_transfer_ended(&mut self, t: &Step<'_>, out: &mut Out, outcome: TransferOutcome) {
-        match self.phase {
-            Phase::Transferring => match outcome {
-                TransferOutcome::Answered => {
-                    out.shared(t.p.goodbye(t.store()));
-                    self.end(out, CallOutcome::Transferred)
-                }
-                TransferOutcome::Canceled => {
-                    out.shared(t.p.goodbye(t.store()));
-                    self.end(out, CallOutcome::Abandoned)
-                }
-                _ => {
-                    out.shared(t.p.transfer_unanswered());
-                    self.promise_callback_and_end(t, out)
-                }
-            },
-            Phase::Ended(_) => {
-                out.shared(t.p.goodbye(t.store()));
-                out.actions.push(Action::HangUp);
-            }
-            Phase::New => self.start(t, out, None, true, false),
-            _ => {
-                self.pending = None;
-                self.ask(t, out, false)
-            }
-        }
-    }
-
-    fn on_call_ended(&mut self, out: &mut Out) {
-        if self.is_ended() {
-            return;
-        }
-        let outcome = if matches!(self.phase, Phase::Transferring) {
-            CallOutcome::Transferred
-        } else {
-            self.quiet_outcome()
-        };
-        self.phase = Phase::Ended(Ended { outcome });
-        self.pending = None;
-        out.record(Event::Ended(outcome));
     }
 }

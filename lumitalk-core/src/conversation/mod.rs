@@ -80,11 +80,13 @@
 
 mod action;
 mod context;
+mod endings;
 mod input;
 mod machine;
 mod orders;
 mod phase;
 pub mod phrases;
+mod questions;
 mod state;
 mod summary;
 mod verify;

@@ -46,6 +46,9 @@ pub(crate) struct Call {
     /// Speech synthesis failures in a row.
     #[serde(rename = "x", default, skip_serializing_if = "is_zero")]
     pub(crate) speech_failures: u8,
+    /// The session was lost: the next reply starts with an apology.
+    #[serde(rename = "r", default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) resumed: bool,
 }
 
 /// Verification across the call. Failed answers are counted here, not in the
@@ -59,10 +62,16 @@ pub(crate) struct Security {
 }
 
 /// What the caller said, while its classification is pending.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub(crate) struct Heard {
     pub(crate) text: String,
     pub(crate) confidence: Option<f32>,
+}
+
+impl std::fmt::Debug for Heard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Heard({} chars)", self.text.chars().count())
+    }
 }
 
 /// A lookup in flight.
@@ -88,6 +97,27 @@ impl Conversation {
     /// A conversation before the call started.
     pub fn new() -> Self {
         Conversation::default()
+    }
+
+    /// A conversation for a call whose session was lost (e.g. after a restart):
+    /// it waits for an order number, and its next reply starts with an apology
+    /// ("Sorry, I lost track of our conversation..."). Feed it the event that found
+    /// no session as a normal input, so that "0" or "agent" still reach a human.
+    pub fn resume(now: Timestamp, caller: Option<PhoneNumber>, verification_locked: bool) -> Self {
+        Conversation {
+            call: Call {
+                started_at: now,
+                caller,
+                resumed: true,
+                ..Call::default()
+            },
+            security: Security {
+                failed: 0,
+                locked: verification_locked,
+            },
+            phase: Phase::AskOrder(Default::default()),
+            pending: None,
+        }
     }
 
     /// Whether effects are in flight: the driver must feed their results (or
@@ -151,5 +181,46 @@ impl Conversation {
     /// (e.g. saved by an incompatible version).
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
         serde_json::from_slice(bytes).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::{Context, Input};
+    use crate::domain::Merchant;
+
+    #[test]
+    fn debug_shows_no_caller_words_or_numbers() {
+        let m = Merchant::new("m", "Shop");
+        let ctx = Context::new(&m);
+        let now = Timestamp::from_unix_seconds(1_700_000_000);
+        let mut c = Conversation::new();
+        let caller = PhoneNumber::parse_e164("+14155550123").ok();
+        c.handle(
+            now,
+            &ctx,
+            Input::CallStarted {
+                caller,
+                resumed: false,
+                verification_locked: false,
+            },
+        );
+        let input = Input::Speech {
+            text: "my zip is 94105".into(),
+            confidence: None,
+        };
+        assert!(!format!("{input:?}").contains("94105"));
+        let actions = c.handle(
+            now,
+            &ctx,
+            Input::Speech {
+                text: "my zip is 94105".into(),
+                confidence: None,
+            },
+        );
+        let shown = format!("{c:?} {actions:?}");
+        assert!(!shown.contains("94105"), "{shown}");
+        assert!(!shown.contains("5550123"), "{shown}");
     }
 }

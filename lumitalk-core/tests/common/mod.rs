@@ -2,6 +2,8 @@
 //! tiny keyword classifier that runs synchronously.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod doubles;
+
 use lumitalk_core::conversation::{Action, Context, Conversation, Effect, Input, Limits, Lookup};
 use lumitalk_core::{
     BusinessHours, CallOutcome, Classification, CustomerContact, FinancialStatus, Fulfillment,

@@ -65,8 +65,11 @@ pub fn infer_kind(params: &[(String, String)]) -> WebhookKind {
 ///   [`Utterance::Digits`]; else non-empty `SpeechResult` → [`Utterance::Speech`]
 ///   with `Confidence` parsed (unparsable or outside 0..=1 → `None`); else
 ///   [`CallEventKind::NoInput`].
-/// - [`WebhookKind::Dial`]: `DialCallStatus` → [`CallEventKind::TransferEnded`].
-/// - [`WebhookKind::Status`]: `CallStatus` → [`CallEventKind::Status`].
+/// - [`WebhookKind::Dial`]: `DialCallStatus` → [`CallEventKind::TransferEnded`]
+///   (an undocumented value → [`TransferOutcome::Failed`], so the caller hears
+///   what happens next).
+/// - [`WebhookKind::Status`]: `CallStatus` → [`CallEventKind::Status`] (an
+///   undocumented value → the non-final [`CallStatus::InProgress`], i.e. ignored).
 /// - [`WebhookKind::Incoming`] → [`CallEventKind::Incoming`].
 ///
 /// `from`/`to` are `None` when the value is not an E.164 phone number
@@ -75,7 +78,7 @@ pub fn infer_kind(params: &[(String, String)]) -> WebhookKind {
 /// # Errors
 /// [`WebhookError::MissingParameter`] naming a missing `CallSid`, `From`, `To`,
 /// `DialCallStatus` (dial) or `CallStatus` (status); [`WebhookError::Malformed`]
-/// for an empty `CallSid` or a status value Twilio does not document.
+/// for an empty `CallSid`. An unknown status *value* is never an error.
 pub fn parse_params(
     kind: WebhookKind,
     params: &[(String, String)],
@@ -98,10 +101,8 @@ pub fn parse_params(
     let kind = match kind {
         WebhookKind::Incoming => CallEventKind::Incoming,
         WebhookKind::Gather => gather_result(get("Digits"), get("SpeechResult"), get("Confidence")),
-        WebhookKind::Dial => {
-            CallEventKind::TransferEnded(dial_outcome(require("DialCallStatus")?)?)
-        }
-        WebhookKind::Status => CallEventKind::Status(call_status(require("CallStatus")?)?),
+        WebhookKind::Dial => CallEventKind::TransferEnded(dial_outcome(require("DialCallStatus")?)),
+        WebhookKind::Status => CallEventKind::Status(call_status(require("CallStatus")?)),
     };
     Ok(CallEvent {
         call_id: CallId::new(call_sid),
@@ -162,25 +163,27 @@ pub fn phone_number(raw: &str) -> Option<PhoneNumber> {
     PhoneNumber::parse_e164(raw).ok()
 }
 
-fn dial_outcome(raw: &str) -> Result<TransferOutcome, WebhookError> {
-    Ok(match raw.trim() {
+/// `DialCallStatus` as a transfer outcome. A value Twilio does not document (yet)
+/// counts as [`TransferOutcome::Failed`]: the caller is still on the line and must
+/// hear what happens next, which a 400 would prevent (Twilio would drop the call).
+fn dial_outcome(raw: &str) -> TransferOutcome {
+    match raw.trim() {
         // `completed`: the human answered and the bridged call has since ended.
         "completed" | "answered" => TransferOutcome::Answered,
         "busy" => TransferOutcome::Busy,
         "no-answer" => TransferOutcome::NoAnswer,
         "failed" => TransferOutcome::Failed,
         "canceled" => TransferOutcome::Canceled,
-        other => {
-            return Err(WebhookError::Malformed(format!(
-                "unknown DialCallStatus `{}`",
-                truncate(other)
-            )));
-        }
-    })
+        _ => TransferOutcome::Failed,
+    }
 }
 
-fn call_status(raw: &str) -> Result<CallStatus, WebhookError> {
-    Ok(match raw.trim() {
+/// `CallStatus` of a status callback. A value Twilio does not document (yet) is
+/// reported as the non-final [`CallStatus::InProgress`], which changes nothing: a
+/// status callback is informational, and only a known final status ends a call's
+/// record.
+fn call_status(raw: &str) -> CallStatus {
+    match raw.trim() {
         // `initiated` (status callbacks only): dialled, not yet ringing.
         "queued" | "initiated" => CallStatus::Queued,
         "ringing" => CallStatus::Ringing,
@@ -190,18 +193,8 @@ fn call_status(raw: &str) -> Result<CallStatus, WebhookError> {
         "no-answer" => CallStatus::NoAnswer,
         "failed" => CallStatus::Failed,
         "canceled" => CallStatus::Canceled,
-        other => {
-            return Err(WebhookError::Malformed(format!(
-                "unknown CallStatus `{}`",
-                truncate(other)
-            )));
-        }
-    })
-}
-
-/// Keeps error messages short (values come from the network).
-fn truncate(s: &str) -> String {
-    s.chars().take(32).collect()
+        _ => CallStatus::InProgress,
+    }
 }
 
 #[cfg(test)]
@@ -311,10 +304,11 @@ mod tests {
             parse(WebhookKind::Dial, &base("")),
             Err(WebhookError::MissingParameter("DialCallStatus"))
         );
-        assert!(matches!(
-            parse(WebhookKind::Dial, &base("&DialCallStatus=weird")),
-            Err(WebhookError::Malformed(_))
-        ));
+        // An undocumented value must not drop the call with a 400.
+        assert_eq!(
+            parse(WebhookKind::Dial, &base("&DialCallStatus=weird")).map(|e| e.kind),
+            Ok(CallEventKind::TransferEnded(TransferOutcome::Failed))
+        );
     }
 
     #[test]
@@ -343,6 +337,10 @@ mod tests {
             parse(WebhookKind::Status, &base("")),
             Err(WebhookError::MissingParameter("CallStatus"))
         );
+        // An undocumented value is ignored (non-final), never a 400.
+        let e = parse(WebhookKind::Status, &base("&CallStatus=teleported")).unwrap();
+        assert_eq!(e.kind, CallEventKind::Status(CallStatus::InProgress));
+        assert!(!CallStatus::InProgress.is_final());
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! Behind a proxy the request's own `Host` and scheme are not what Twilio signed,
 //! so the full URL is rebuilt from the configured public base URL
 //! ([`TwilioConfig::public_url`](crate::TwilioConfig::public_url)) plus the
-//! request's path and query as the app sees them. Mount the routes at the paths
-//! configured in [`Routes`](crate::Routes), relative to that public URL.
+//! request's path and query as the app sees them (see [`crate::public_url`]: a
+//! path prefix in the public URL is kept, whether the proxy strips it or passes
+//! it through). Mount the routes at the paths configured in
+//! [`Routes`](crate::Routes), relative to that public URL.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -38,6 +40,7 @@ use lumitalk_core::{CallEvent, InboundRequest, Telephony, WebhookError};
 use url::Url;
 
 use crate::TwilioTelephony;
+use crate::public_url::signed_url_candidates;
 
 /// The largest webhook body read (Twilio's are a few kilobytes).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -77,13 +80,27 @@ pub async fn verify_and_parse(
                 "body unreadable or too large".into(),
             ))
         })?;
-    let inbound =
-        inbound_request(telephony.config().public_url(), &parts, body).map_err(WebhookRejection)?;
-    telephony.parse_webhook(&inbound).map_err(WebhookRejection)
+    let public_url = telephony.config().public_url();
+    let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let mut candidates = signed_url_candidates(public_url, path_and_query).into_iter();
+    let mut inbound = inbound_request(public_url, &parts, body).map_err(WebhookRejection)?;
+    loop {
+        match telephony.parse_webhook(&inbound) {
+            Err(e) if e.is_auth_failure() => {
+                // Try the next URL the request may have been signed with.
+                match candidates.find(|u| *u != inbound.url) {
+                    Some(url) => inbound.url = url,
+                    None => return Err(WebhookRejection(e)),
+                }
+            }
+            other => return other.map_err(WebhookRejection),
+        }
+    }
 }
 
 /// Core's [`InboundRequest`] for a request seen by axum, with its URL rebuilt
-/// from `public_url` + the request's path and query.
+/// from `public_url` (prefix included) + the request's path and query: the first
+/// of [`signed_url_candidates`].
 ///
 /// # Errors
 /// [`WebhookError::Malformed`] when the rebuilt URL does not parse.
@@ -92,10 +109,11 @@ pub fn inbound_request(
     parts: &Parts,
     body: Bytes,
 ) -> Result<InboundRequest, WebhookError> {
-    let base = public_url.as_str().trim_end_matches('/');
     let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let url = Url::parse(&format!("{base}{path_and_query}"))
-        .map_err(|_| WebhookError::Malformed("request URL".into()))?;
+    let url = signed_url_candidates(public_url, path_and_query)
+        .into_iter()
+        .next()
+        .ok_or_else(|| WebhookError::Malformed("request URL".into()))?;
     let headers = parts
         .headers
         .iter()
@@ -166,6 +184,34 @@ mod tests {
             .await
             .unwrap();
         assert!(matches!(event.kind, CallEventKind::Input(_)));
+    }
+
+    #[tokio::test]
+    async fn public_path_prefix_is_kept_whether_or_not_the_proxy_strips_it() {
+        let config = TwilioConfig::builder()
+            .auth_token(SecretString::from("12345"))
+            .public_url("https://bot.example.com/lt")
+            .build()
+            .unwrap();
+        let telephony = Arc::new(TwilioTelephony::new(config).unwrap());
+        let sig = sign(
+            "https://bot.example.com/lt/twilio/gather?turn=2",
+            &parse_form(BODY.as_bytes()),
+            &SecretString::from("12345"),
+        );
+        for seen in ["/twilio/gather?turn=2", "/lt/twilio/gather?turn=2"] {
+            let req = axum::http::Request::builder()
+                .method("POST")
+                .uri(seen)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("x-twilio-signature", sig.as_str())
+                .body(Body::from(BODY))
+                .unwrap();
+            let TwilioWebhook(event) = TwilioWebhook::from_request(req, &telephony)
+                .await
+                .unwrap_or_else(|e| panic!("{seen}: {e:?}"));
+            assert!(matches!(event.kind, CallEventKind::Input(_)), "{seen}");
+        }
     }
 
     #[tokio::test]

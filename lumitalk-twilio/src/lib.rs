@@ -17,6 +17,8 @@
 //!   codec, for a future low-latency streaming mode.
 //! - Feature `axum`: [`extract::TwilioWebhook`], an extractor that rebuilds the
 //!   public URL, verifies and parses (403 on a bad signature, 400 on a bad request).
+//!   [`public_url`] rebuilds the signed URL behind a proxy (keeping a public path
+//!   prefix such as `https://bot.example.com/lt`) for any framework.
 //!
 //! ## Example: validate and answer a webhook
 //!
@@ -82,6 +84,7 @@ pub mod error;
 #[cfg(feature = "axum")]
 pub mod extract;
 pub mod media;
+pub mod public_url;
 pub mod signature;
 mod telephony;
 pub mod twiml;

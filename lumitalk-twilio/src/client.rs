@@ -97,7 +97,8 @@ impl TwilioClient {
     /// # Errors
     /// [`TelephonyError::InvalidRequest`] before sending for TwiML over
     /// [`MAX_REST_TWIML_CHARS`] characters or a call SID that is not alphanumeric;
-    /// [`TelephonyError::Unauthorized`] when no credentials are configured;
+    /// [`TelephonyError::Unauthorized`] naming `TWILIO_ACCOUNT_SID` and/or the
+    /// credentials when they are not configured (webhook-only deployments);
     /// otherwise as classified by [`crate::error::classify`].
     pub async fn update_call(
         &self,
@@ -122,11 +123,24 @@ impl TwilioClient {
                 message: "call SID must be alphanumeric".into(),
             });
         }
-        let (Some(account), Some(credentials)) = (&self.account_sid, &self.credentials) else {
-            return Err(TelephonyError::Unauthorized {
-                provider: PROVIDER,
-                message: "no Twilio account SID and credentials configured".into(),
-            });
+        let (account, credentials) = match (&self.account_sid, &self.credentials) {
+            (Some(account), Some(credentials)) => (account, credentials),
+            (account, credentials) => {
+                let missing = [
+                    account.is_none().then_some("TWILIO_ACCOUNT_SID"),
+                    credentials.is_none().then_some(
+                        "TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)",
+                    ),
+                ];
+                let missing: Vec<&str> = missing.into_iter().flatten().collect();
+                return Err(TelephonyError::Unauthorized {
+                    provider: PROVIDER,
+                    message: format!(
+                        "call control needs {}; not configured",
+                        missing.join(" and ")
+                    ),
+                });
+            }
         };
         let (user, password) = match credentials {
             Credentials::AuthToken(token) => (account.as_str(), token.expose_secret()),

@@ -7,12 +7,21 @@
 //! | `TWILIO_AUTH_TOKEN` | signs webhooks; also REST credentials unless an API key is set |
 //! | `TWILIO_API_KEY_SID`, `TWILIO_API_KEY_SECRET` | optional REST credentials (`SK…` + secret) |
 //! | `TWILIO_API_BASE_URL` | REST base URL, default `https://api.twilio.com` (tests point it at wiremock) |
-//! | `LUMITALK_PUBLIC_URL` | the public base URL Twilio reaches this server at, e.g. `https://bot.example.com` |
+//! | `LUMITALK_PUBLIC_URL` | the public base URL Twilio reaches this server at, e.g. `https://bot.example.com` or, behind a path-prefixing proxy, `https://bot.example.com/lt` |
+//! | `TWILIO_SPEECH_MODEL` | optional `<Gather speechModel>`; unset lets Twilio pick the speech recognizer (with failover) |
+//! | `TWILIO_SPEECH_TIMEOUT` | seconds of silence that end speech when a speech model is set (default 2) |
+//!
+//! `speechTimeout="auto"` cannot be combined with `speechModel` (Twilio warning
+//! 13335: "use a positive integer for speechTimeout whenever you set speechModel"),
+//! so without a speech model `<Gather>` gets `speechTimeout="auto"`, and with one
+//! it gets the integer [`TwilioConfig::speech_timeout_secs`].
 //!
 //! Webhook signatures are always made with the auth token, even when REST calls use
 //! an API key. A configuration with no account SID and no credentials at all is
-//! valid (webhook rendering only, e.g. a local demo); call control then fails with
-//! [`TelephonyError::Unauthorized`](lumitalk_core::TelephonyError).
+//! valid (webhook rendering only, e.g. a local demo), and so is an auth token
+//! without an account SID (signed webhooks, no call control); call control then
+//! fails with [`TelephonyError::Unauthorized`](lumitalk_core::TelephonyError)
+//! naming the missing setting.
 
 use std::fmt;
 use std::time::Duration;
@@ -27,8 +36,12 @@ pub const DEFAULT_API_BASE_URL: &str = "https://api.twilio.com";
 /// Default time limit for one REST request.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Default `<Gather speechModel>`: Twilio's model for phone-call audio.
-pub const DEFAULT_SPEECH_MODEL: &str = "phone_call";
+/// Default `<Gather speechTimeout>` in seconds when a speech model is set
+/// (without one, `speechTimeout="auto"` is used).
+pub const DEFAULT_SPEECH_TIMEOUT_SECS: u32 = 2;
+
+/// The longest `speechTimeout` accepted, in seconds.
+pub const MAX_SPEECH_TIMEOUT_SECS: u32 = 60;
 
 /// The paths (under the public base URL) this server answers Twilio on.
 ///
@@ -80,6 +93,7 @@ pub struct TwilioConfig {
     pub(crate) public_url: Url,
     pub(crate) routes: Routes,
     pub(crate) speech_model: Option<String>,
+    pub(crate) speech_timeout_secs: u32,
     pub(crate) request_timeout: Duration,
 }
 
@@ -101,6 +115,7 @@ impl fmt::Debug for TwilioConfig {
             .field("public_url", &self.public_url.as_str())
             .field("routes", &self.routes)
             .field("speech_model", &self.speech_model)
+            .field("speech_timeout_secs", &self.speech_timeout_secs)
             .field("request_timeout", &self.request_timeout)
             .finish()
     }
@@ -145,9 +160,24 @@ impl TwilioConfig {
         &self.routes
     }
 
-    /// The `<Gather speechModel>` used, if any.
+    /// The `<Gather speechModel>` used, if any (default none: Twilio picks).
     pub fn speech_model(&self) -> Option<&str> {
         self.speech_model.as_deref()
+    }
+
+    /// The integer `<Gather speechTimeout>` used when a speech model is set
+    /// (default [`DEFAULT_SPEECH_TIMEOUT_SECS`]).
+    pub fn speech_timeout_secs(&self) -> u32 {
+        self.speech_timeout_secs
+    }
+
+    /// The `<Gather speechTimeout>` value: `auto` without a speech model, else
+    /// [`speech_timeout_secs`](Self::speech_timeout_secs) (Twilio warning 13335).
+    pub fn speech_timeout(&self) -> String {
+        match self.speech_model {
+            None => "auto".to_string(),
+            Some(_) => self.speech_timeout_secs.to_string(),
+        }
     }
 
     /// The time limit for one REST request.
@@ -197,7 +227,9 @@ pub struct TwilioConfigBuilder {
     api_base: Option<String>,
     public_url: Option<String>,
     routes: Routes,
-    speech_model: Option<Option<String>>,
+    speech_model: Option<String>,
+    /// Raw, validated by `build()` (it may come from the environment).
+    speech_timeout: Option<String>,
     request_timeout: Option<Duration>,
 }
 
@@ -217,6 +249,8 @@ impl fmt::Debug for TwilioConfigBuilder {
             .field("api_base", &self.api_base)
             .field("public_url", &self.public_url)
             .field("routes", &self.routes)
+            .field("speech_model", &self.speech_model)
+            .field("speech_timeout", &self.speech_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -239,6 +273,8 @@ impl TwilioConfigBuilder {
             api_key_secret: get("TWILIO_API_KEY_SECRET").map(SecretString::from),
             api_base: get("TWILIO_API_BASE_URL"),
             public_url: get("LUMITALK_PUBLIC_URL"),
+            speech_model: get("TWILIO_SPEECH_MODEL").map(|m| m.trim().to_string()),
+            speech_timeout: get("TWILIO_SPEECH_TIMEOUT"),
             ..Default::default()
         }
     }
@@ -280,10 +316,19 @@ impl TwilioConfigBuilder {
         self
     }
 
-    /// The `<Gather speechModel>`; `None` lets Twilio choose (default
-    /// [`DEFAULT_SPEECH_MODEL`]).
+    /// The `<Gather speechModel>` (e.g. `phone_call`, `googlev2_telephony`); `None`
+    /// (the default) omits it and lets Twilio choose the recognizer, with failover.
+    /// With a model set, `speechTimeout` becomes an integer (see
+    /// [`speech_timeout_secs`](Self::speech_timeout_secs)).
     pub fn speech_model(mut self, model: Option<String>) -> Self {
-        self.speech_model = Some(model);
+        self.speech_model = model;
+        self
+    }
+
+    /// Seconds of silence that end the caller's speech when a speech model is set
+    /// (default [`DEFAULT_SPEECH_TIMEOUT_SECS`]; 1 to [`MAX_SPEECH_TIMEOUT_SECS`]).
+    pub fn speech_timeout_secs(mut self, secs: u32) -> Self {
+        self.speech_timeout = Some(secs.to_string());
         self
     }
 
@@ -365,9 +410,28 @@ impl TwilioConfigBuilder {
                     .into(),
             );
         }
-        if self.account_sid.is_none() && any_credential {
-            problems.push("TWILIO_ACCOUNT_SID: missing (credentials are set)".into());
+        // An auth token without an account SID is fine: webhooks are verified and
+        // call control answers `Unauthorized` naming TWILIO_ACCOUNT_SID.
+
+        if let Some(model) = &self.speech_model
+            && (model.is_empty() || !model.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            problems.push("TWILIO_SPEECH_MODEL: must be a model name without spaces".into());
         }
+        let speech_timeout_secs = match self.speech_timeout.as_deref().map(str::trim) {
+            None => DEFAULT_SPEECH_TIMEOUT_SECS,
+            Some(raw) => match raw.parse::<u32>() {
+                Ok(n) if (1..=MAX_SPEECH_TIMEOUT_SECS).contains(&n) => n,
+                _ => {
+                    problems.push(format!(
+                        "TWILIO_SPEECH_TIMEOUT: must be a whole number of seconds from 1 to \
+                         {MAX_SPEECH_TIMEOUT_SECS} (`auto` is used automatically without \
+                         TWILIO_SPEECH_MODEL)"
+                    ));
+                    DEFAULT_SPEECH_TIMEOUT_SECS
+                }
+            },
+        };
 
         let r = &self.routes;
         for (name, path) in [
@@ -400,9 +464,8 @@ impl TwilioConfigBuilder {
                 api_base,
                 public_url,
                 routes: self.routes,
-                speech_model: self
-                    .speech_model
-                    .unwrap_or_else(|| Some(DEFAULT_SPEECH_MODEL.to_string())),
+                speech_model: self.speech_model,
+                speech_timeout_secs,
                 request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
             }),
             _ => Err(ConfigError { problems }),
@@ -466,7 +529,8 @@ mod tests {
             c.audio_url(&AudioId::new("abc")),
             "https://bot.example.com/audio/abc"
         );
-        assert_eq!(c.speech_model(), Some("phone_call"));
+        assert_eq!(c.speech_model(), None);
+        assert_eq!(c.speech_timeout(), "auto");
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("tok\""), "{dbg}");
     }
@@ -538,6 +602,66 @@ mod tests {
         ])
         .build()
         .unwrap_err();
-        assert_eq!(err.problems.len(), 2, "{err}");
+        assert_eq!(err.problems.len(), 1, "{err}");
+    }
+
+    #[test]
+    fn auth_token_without_account_sid_is_valid() {
+        // Verifying webhooks needs only the token; the SID is for call control.
+        let c = env(&[
+            ("TWILIO_AUTH_TOKEN", "tok"),
+            ("LUMITALK_PUBLIC_URL", "https://x.example"),
+        ])
+        .build()
+        .unwrap();
+        assert!(c.has_auth_token());
+        assert_eq!(c.account_sid(), None);
+    }
+
+    #[test]
+    fn speech_model_switches_speech_timeout_to_an_integer() {
+        let c = env(&[
+            ("LUMITALK_PUBLIC_URL", "https://x.example"),
+            ("TWILIO_SPEECH_MODEL", "phone_call"),
+        ])
+        .build()
+        .unwrap();
+        assert_eq!(c.speech_model(), Some("phone_call"));
+        assert_eq!(c.speech_timeout(), "2");
+        let c = env(&[
+            ("LUMITALK_PUBLIC_URL", "https://x.example"),
+            ("TWILIO_SPEECH_MODEL", "googlev2_telephony"),
+            ("TWILIO_SPEECH_TIMEOUT", "3"),
+        ])
+        .build()
+        .unwrap();
+        assert_eq!(c.speech_timeout(), "3");
+        let c = TwilioConfig::builder()
+            .public_url("https://x.example")
+            .speech_timeout_secs(4)
+            .build()
+            .unwrap();
+        assert_eq!(c.speech_timeout(), "auto", "no model: auto");
+        assert_eq!(c.speech_timeout_secs(), 4);
+        for bad in ["auto", "0", "61", "1.5", "x"] {
+            let err = env(&[
+                ("LUMITALK_PUBLIC_URL", "https://x.example"),
+                ("TWILIO_SPEECH_MODEL", "phone_call"),
+                ("TWILIO_SPEECH_TIMEOUT", bad),
+            ])
+            .build()
+            .unwrap_err();
+            assert!(
+                err.to_string().contains("TWILIO_SPEECH_TIMEOUT"),
+                "{bad}: {err}"
+            );
+        }
+        let err = env(&[
+            ("LUMITALK_PUBLIC_URL", "https://x.example"),
+            ("TWILIO_SPEECH_MODEL", "phone call"),
+        ])
+        .build()
+        .unwrap_err();
+        assert!(err.to_string().contains("TWILIO_SPEECH_MODEL"), "{err}");
     }
 }

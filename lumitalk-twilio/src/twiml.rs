@@ -16,7 +16,7 @@
 //! ```xml
 //! <Gather action="{public}/twilio/gather" actionOnEmptyResult="true" finishOnKey="#"
 //!         hints="…" input="speech dtmf" language="en-US" method="POST"
-//!         speechModel="phone_call" speechTimeout="auto" timeout="5">
+//!         speechTimeout="auto" timeout="5">
 //!   <Say …>prompt</Say>
 //! </Gather>
 //! <Redirect method="POST">{public}/twilio/gather</Redirect>
@@ -27,10 +27,15 @@
 //! `<Redirect>` is a safety net should Twilio fall through anyway (it reaches the
 //! same route without input, i.e. as [`NoInput`](lumitalk_core::CallEventKind)).
 //!
-//! Twilio documents warning 13335 for `speechTimeout="auto"` combined with some
-//! speech models; the model is configurable
-//! ([`TwilioConfigBuilder::speech_model`](crate::TwilioConfigBuilder::speech_model)),
-//! `None` omits the attribute and lets Twilio choose.
+//! By default no `speechModel` is sent: Twilio then picks the speech recognizer
+//! (with failover between providers) and `speechTimeout="auto"` ends the turn on a
+//! natural pause. `auto` cannot be combined with `speechModel` (Twilio warning
+//! 13335: "use a positive integer for speechTimeout whenever you set
+//! speechModel"), so when a model is configured
+//! ([`TwilioConfigBuilder::speech_model`](crate::TwilioConfigBuilder::speech_model),
+//! `TWILIO_SPEECH_MODEL`) the renderer writes `speechModel="…"` with an integer
+//! `speechTimeout` ([`TwilioConfigBuilder::speech_timeout_secs`](crate::TwilioConfigBuilder::speech_timeout_secs),
+//! default 2 seconds).
 
 use lumitalk_core::{ListenSpec, Next, Prompt, Reply, TransferSpec};
 
@@ -109,8 +114,9 @@ impl TwimlRenderer {
             .attr("language", spec.language.as_str())
             .attr("actionOnEmptyResult", "true");
         if speech {
+            // Never `auto` together with a model (warning 13335).
             el = el
-                .attr("speechTimeout", "auto")
+                .attr("speechTimeout", self.config.speech_timeout())
                 .opt_attr("speechModel", self.config.speech_model());
             if !spec.hints.is_empty() {
                 el = el.attr("hints", spec.hints.join(", "));
@@ -350,7 +356,7 @@ mod tests {
             "{P}<Response><Gather action=\"https://bot.example.com/twilio/gather\" \
              actionOnEmptyResult=\"true\" finishOnKey=\"#\" hints=\"order number, tracking\" \
              input=\"speech dtmf\" language=\"en-US\" method=\"POST\" numDigits=\"6\" \
-             speechModel=\"phone_call\" speechTimeout=\"auto\" timeout=\"5\">\
+             speechTimeout=\"auto\" timeout=\"5\">\
              <Say language=\"en-US\" voice=\"Polly.Joanna-Neural\">Please say or key in your order number.</Say>\
              </Gather><Redirect method=\"POST\">https://bot.example.com/twilio/gather</Redirect></Response>"
         );
@@ -368,7 +374,7 @@ mod tests {
             prompts: vec![],
             next: Next::Listen(spec),
         });
-        assert!(out.contains("<Gather action=\"https://bot.example.com/twilio/gather\" actionOnEmptyResult=\"true\" input=\"speech\" language=\"en-US\" method=\"POST\" speechModel=\"phone_call\" speechTimeout=\"auto\" timeout=\"5\" />"), "{out}");
+        assert!(out.contains("<Gather action=\"https://bot.example.com/twilio/gather\" actionOnEmptyResult=\"true\" input=\"speech\" language=\"en-US\" method=\"POST\" speechTimeout=\"auto\" timeout=\"5\" />"), "{out}");
         let spec = ListenSpec {
             speech: false,
             finish_on_key: None,
@@ -381,6 +387,32 @@ mod tests {
         });
         assert!(out.contains("finishOnKey=\"\" input=\"dtmf\""), "{out}");
         assert!(!out.contains("speech"), "{out}");
+    }
+
+    #[test]
+    fn golden_gather_with_speech_model_uses_an_integer_speech_timeout() {
+        // Twilio warning 13335: `speechTimeout="auto"` must not be combined with
+        // `speechModel`.
+        let spec = ListenSpec {
+            keypad: false,
+            hints: vec![],
+            ..listen()
+        };
+        let reply = Reply {
+            prompts: vec![],
+            next: Next::Listen(spec),
+        };
+        let config = TwilioConfig::builder()
+            .public_url("https://bot.example.com")
+            .speech_model(Some("phone_call".into()));
+        let out = TwimlRenderer::new(config.clone().build().unwrap()).render(&reply);
+        assert!(out.contains("<Gather action=\"https://bot.example.com/twilio/gather\" actionOnEmptyResult=\"true\" input=\"speech\" language=\"en-US\" method=\"POST\" speechModel=\"phone_call\" speechTimeout=\"2\" timeout=\"5\" />"), "{out}");
+        let out = TwimlRenderer::new(config.speech_timeout_secs(3).build().unwrap()).render(&reply);
+        assert!(
+            out.contains("speechModel=\"phone_call\" speechTimeout=\"3\""),
+            "{out}"
+        );
+        assert!(!out.contains("auto"), "{out}");
     }
 
     #[test]

@@ -165,6 +165,27 @@ async fn no_credentials_is_unauthorized_without_sending() {
     let t = TwilioTelephony::without_signature_checks(config).unwrap();
     let err = t.hang_up(&CallId::new(CALL)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    assert!(err.to_string().contains("TWILIO_ACCOUNT_SID"), "{err}");
+}
+
+#[tokio::test]
+async fn auth_token_without_account_sid_names_the_missing_setting() {
+    // Webhook verification works with the token alone; call control says what is missing.
+    let server = MockServer::start().await;
+    let config = TwilioConfig::builder()
+        .auth_token(SecretString::from("tok3n"))
+        .api_base_url(server.uri())
+        .public_url("https://bot.example.com")
+        .build()
+        .unwrap();
+    let t = TwilioTelephony::new(config).unwrap();
+    let err = t.hang_up(&CallId::new(CALL)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    let msg = err.to_string();
+    assert!(msg.contains("TWILIO_ACCOUNT_SID"), "{msg}");
+    assert!(!msg.contains("TWILIO_AUTH_TOKEN"), "{msg}");
+    assert!(!msg.contains("tok3n"), "{msg}");
+    assert!(server.received_requests().await.unwrap().is_empty());
 }
 
 #[tokio::test]

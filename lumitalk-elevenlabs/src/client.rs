@@ -9,6 +9,7 @@ use lumitalk_core::{AudioFormat, Language, SpeechError};
 use reqwest::header::{HeaderValue, USER_AGENT};
 use url::Url;
 
+use crate::check;
 use crate::config::{ConfigError, ConfigProblem, ElevenLabsConfig};
 use crate::error::{self, classify, timed_out, transport};
 use crate::model;
@@ -117,9 +118,24 @@ impl Client {
             .await
             .map_err(|_| timed_out(timeout))?
             .map_err(|e| transport(&e, timeout))?;
-        let mut body = Body { response, timeout };
+        let mut body = Body {
+            response,
+            timeout,
+            read: 0,
+        };
         let status = body.response.status();
         if status.is_success() {
+            // The content type never tells the format, but JSON/HTML/text is no audio.
+            let content_type = body
+                .response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            if check::is_not_audio_content_type(&content_type) {
+                return Err(check::not_audio(&content_type));
+            }
             return Ok(body);
         }
         let headers = body.response.headers().clone();
@@ -140,6 +156,8 @@ impl Client {
 pub(crate) struct Body {
     response: reqwest::Response,
     timeout: Duration,
+    /// Bytes read so far.
+    read: usize,
 }
 
 impl Body {
@@ -147,15 +165,23 @@ impl Body {
     ///
     /// # Errors
     /// `Timeout` when no chunk arrives within the idle timeout; `Unavailable` when
-    /// the connection breaks.
+    /// the connection breaks; `InvalidResponse` once the body passes
+    /// [`MAX_AUDIO_BYTES`](crate::MAX_AUDIO_BYTES) (error bodies are cut before).
     pub(crate) async fn next_chunk(&mut self) -> Result<Option<Bytes>, SpeechError> {
-        tokio::time::timeout(self.timeout, self.response.chunk())
+        let chunk = tokio::time::timeout(self.timeout, self.response.chunk())
             .await
             .map_err(|_| timed_out(self.timeout))?
-            .map_err(|e| transport(&e, self.timeout))
+            .map_err(|e| transport(&e, self.timeout))?;
+        if let Some(c) = &chunk {
+            self.read = self.read.saturating_add(c.len());
+            if self.read > check::MAX_AUDIO_BYTES {
+                return Err(check::too_large());
+            }
+        }
+        Ok(chunk)
     }
 
-    /// The whole body.
+    /// The whole body (at most [`MAX_AUDIO_BYTES`](crate::MAX_AUDIO_BYTES)).
     pub(crate) async fn read_all(mut self) -> Result<Bytes, SpeechError> {
         let mut buf = BytesMut::new();
         while let Some(chunk) = self.next_chunk().await? {

@@ -13,7 +13,11 @@
 //!   `voice_settings` and, for the models that accept it (Flash and Turbo v2.5),
 //!   `language_code` (ISO 639-1, from [`Language::primary`](lumitalk_core::Language::primary)).
 //! - The returned audio's format is the one requested: ElevenLabs labels every
-//!   format `audio/mpeg`, so the response's content type is ignored.
+//!   format `audio/mpeg`, so the response's content type never picks the format.
+//!   It still rules out what is clearly not audio: a `200` labelled JSON, HTML,
+//!   XML or text is an `InvalidResponse`, and so is MP3 that does not start with an
+//!   `ID3` tag or an MPEG frame sync, and a body over [`MAX_AUDIO_BYTES`] (10 MiB).
+//!   Failures are never cached.
 //! - Errors are classified in one function (see the table in the `error` module
 //!   source): a 401 (including `quota_exceeded`) is permanent, 429 is retryable with
 //!   a delay hint, 5xx and timeouts are retryable. This crate never retries itself;
@@ -111,6 +115,7 @@
 #![deny(missing_docs)]
 
 mod cache;
+mod check;
 mod client;
 pub mod config;
 mod error;
@@ -120,6 +125,7 @@ mod split;
 mod wire;
 
 pub use cache::{CacheStats, CachedSpeech, PrewarmReport};
+pub use check::MAX_AUDIO_BYTES;
 pub use config::{
     ConfigError, ConfigProblem, DEFAULT_BASE_URL, DEFAULT_MODEL_ID, DEFAULT_TIMEOUT,
     ElevenLabsConfig, ElevenLabsConfigBuilder,

@@ -5,6 +5,7 @@ use bytes::BytesMut;
 use lumitalk_core::{Audio, AudioStream, Speech, SpeechError, SpeechRequest};
 
 use crate::cache::CachedSpeech;
+use crate::check::{self, MAX_AUDIO_BYTES, StartCheck};
 use crate::client::{Body, Client, Endpoint};
 use crate::config::{ConfigError, ElevenLabsConfig};
 use crate::error::PROVIDER;
@@ -136,7 +137,12 @@ impl Speech for ElevenLabsSpeech {
         let mut audio = BytesMut::new();
         for part in parts {
             let body = self.start(&voice, part, request, Endpoint::Full).await?;
-            audio.extend_from_slice(&body.read_all().await?);
+            let bytes = body.read_all().await?;
+            check::check_body(request.format, &bytes)?;
+            if audio.len() + bytes.len() > MAX_AUDIO_BYTES {
+                return Err(check::too_large());
+            }
+            audio.extend_from_slice(&bytes);
         }
         if audio.is_empty() {
             return Err(empty_audio());
@@ -148,9 +154,10 @@ impl Speech for ElevenLabsSpeech {
     }
 
     /// Calls `/v1/text-to-speech/{voice_id}/stream` and yields chunks as they arrive.
-    /// Errors before the first byte (status, timeout, connection) are returned here;
-    /// later ones end the stream with an `Err` chunk. Dropping the stream stops the
-    /// download.
+    /// Errors before the body (status, a content type that is not audio, timeout,
+    /// connection) are returned here; later ones (MP3 that does not start like MP3,
+    /// a body over [`MAX_AUDIO_BYTES`], a stall) end the stream with an `Err` chunk.
+    /// Dropping the stream stops the download.
     async fn synthesize_stream(&self, request: &SpeechRequest) -> Result<AudioStream, SpeechError> {
         let (voice, parts) = self.plan(request)?;
         let first = self
@@ -180,21 +187,33 @@ impl Speech for ElevenLabsSpeech {
                         }
                     },
                 };
+                // Each part is its own response: each must start like the format.
+                let mut start = StartCheck::new(request.format);
                 loop {
-                    match current.next_chunk().await {
-                        Ok(Some(chunk)) if chunk.is_empty() => {}
-                        Ok(Some(chunk)) => {
-                            total += chunk.len();
-                            if tx.send(Ok(chunk)).await.is_err() {
-                                // The consumer is gone: drop the response to stop the download.
-                                return;
-                            }
-                        }
-                        Ok(None) => break,
+                    let ready = match current.next_chunk().await {
+                        Ok(Some(chunk)) => start.feed(chunk),
+                        Ok(None) => match start.finish() {
+                            Ok(None) => break,
+                            other => other,
+                        },
+                        Err(e) => Err(e),
+                    };
+                    let chunk = match ready {
+                        Ok(Some(chunk)) => chunk,
+                        Ok(None) => continue,
                         Err(e) => {
                             let _ = tx.send(Err(e)).await;
                             return;
                         }
+                    };
+                    total += chunk.len();
+                    if total > MAX_AUDIO_BYTES {
+                        let _ = tx.send(Err(check::too_large())).await;
+                        return;
+                    }
+                    if tx.send(Ok(chunk)).await.is_err() {
+                        // The consumer is gone: drop the response to stop the download.
+                        return;
                     }
                 }
             }

@@ -60,7 +60,10 @@ impl fmt::Debug for Speak {
 
 /// Work for the driver. `Classify` and `Lookup` expect an answer fed back as an
 /// [`Input`](super::Input); `Record` does not.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` shows no caller words and not the classification context's last
+/// prompt (it can hold order details).
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Effect {
     /// Classify the utterance; answer with `Classified` or `ClassificationFailed`.
@@ -74,6 +77,20 @@ pub enum Effect {
     Lookup(Lookup),
     /// Note something for the driver (lockout counting, call records, metrics).
     Record(Event),
+}
+
+impl fmt::Debug for Effect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Effect::Classify { utterance, context } => f
+                .debug_struct("Classify")
+                .field("utterance", utterance)
+                .field("expected", &context.expected)
+                .finish_non_exhaustive(),
+            Effect::Lookup(l) => f.debug_tuple("Lookup").field(l).finish(),
+            Effect::Record(e) => f.debug_tuple("Record").field(e).finish(),
+        }
+    }
 }
 
 /// Something that happened, for the driver to act on or count.

@@ -107,8 +107,9 @@ pub enum ShipmentStatus {
     Unknown,
 }
 
-/// One shipment of some or all of an order's items.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One shipment of some or all of an order's items. `Debug` hides the tracking
+/// number and URL (they identify a parcel and its address).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fulfillment {
     /// Where the shipment is.
     pub status: ShipmentStatus,
@@ -128,13 +129,53 @@ pub struct Fulfillment {
     pub item_count: Option<u32>,
 }
 
-/// One line of an order, summarized for speech.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One line of an order, summarized for speech. `Debug` shows the title's
+/// length only (a title can say a lot about a person).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineItem {
     /// Product title.
     pub title: String,
     /// Quantity ordered.
     pub quantity: u32,
+}
+
+/// A redacted optional text for `Debug`: whether it is there, and its length.
+struct Redacted<'a>(Option<&'a str>);
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(s) => write!(f, "<redacted, {} chars>", s.chars().count()),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+impl fmt::Debug for Fulfillment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fulfillment")
+            .field("status", &self.status)
+            .field("carrier", &self.carrier)
+            .field(
+                "tracking_number",
+                &Redacted(self.tracking_number.as_deref()),
+            )
+            .field("tracking_url", &Redacted(self.tracking_url.as_deref()))
+            .field("shipped_at", &self.shipped_at)
+            .field("estimated_delivery", &self.estimated_delivery)
+            .field("delivered_at", &self.delivered_at)
+            .field("item_count", &self.item_count)
+            .finish()
+    }
+}
+
+impl fmt::Debug for LineItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LineItem")
+            .field("title", &Redacted(Some(&self.title)))
+            .field("quantity", &self.quantity)
+            .finish()
+    }
 }
 
 /// The customer's contact details on an order. Personal data: `Debug` masks it.
@@ -202,7 +243,10 @@ impl fmt::Debug for PostalCode {
 }
 
 /// An order with what a phone answer and caller verification need.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Debug` shows the number, dates, statuses and total, and masks the customer,
+/// postal code, tracking and item titles.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     /// The order number shoppers see, without prefix (`1001`).
     pub number: OrderNumber,
@@ -229,6 +273,25 @@ pub struct Order {
     pub line_items: Vec<LineItem>,
     /// Current total.
     pub total: Money,
+}
+
+impl fmt::Debug for Order {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Order")
+            .field("number", &self.number)
+            .field("name", &self.name)
+            .field("source_id", &self.source_id)
+            .field("placed_at", &self.placed_at)
+            .field("customer", &self.customer)
+            .field("shipping_postal_code", &self.shipping_postal_code)
+            .field("financial_status", &self.financial_status)
+            .field("fulfillment_status", &self.fulfillment_status)
+            .field("cancelled_at", &self.cancelled_at)
+            .field("fulfillments", &self.fulfillments)
+            .field("line_items", &self.line_items)
+            .field("total", &self.total)
+            .finish()
+    }
 }
 
 impl Order {

@@ -128,7 +128,9 @@ pub struct UsageTotals {
 }
 
 /// One turn of a call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` shows the reply's length, not its words (they hold order details).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct TurnRecord {
     /// When the turn started.
     pub at: Timestamp,
@@ -170,8 +172,9 @@ pub struct CallStart {
     pub started_at: Timestamp,
 }
 
-/// Everything kept about one call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Everything kept about one call. `Debug` masks the caller and every turn's
+/// words.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallRecord {
     /// The call.
     pub call_id: CallId,
@@ -195,6 +198,43 @@ pub struct CallRecord {
     pub usage: UsageTotals,
     /// Exempt from retention purges while set.
     pub legal_hold: bool,
+}
+
+impl fmt::Debug for TurnRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TurnRecord")
+            .field("at", &self.at)
+            .field("input", &self.input)
+            .field("classification", &self.classification)
+            .field(
+                "reply_text",
+                &format_args!("<{} chars>", self.reply_text.chars().count()),
+            )
+            .field("audio", &self.audio)
+            .field("timings", &self.timings)
+            .field("retry_attempts", &self.retry_attempts)
+            .field("errors", &self.errors)
+            .field("tts_characters", &self.tts_characters)
+            .finish()
+    }
+}
+
+impl fmt::Debug for CallRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallRecord")
+            .field("call_id", &self.call_id)
+            .field("merchant", &self.merchant)
+            .field("caller", &self.caller)
+            .field("called", &self.called)
+            .field("started_at", &self.started_at)
+            .field("ended_at", &self.ended_at)
+            .field("outcome", &self.outcome)
+            .field("retry_attempts", &self.retry_attempts)
+            .field("turns", &self.turns)
+            .field("usage", &self.usage)
+            .field("legal_hold", &self.legal_hold)
+            .finish()
+    }
 }
 
 impl CallRecord {

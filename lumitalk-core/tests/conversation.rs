@@ -323,3 +323,71 @@ fn a_lost_session_apologizes_and_still_acts_on_the_input() {
     );
     assert_eq!(next, Next::Listen);
 }
+
+#[test]
+fn ordinals_and_months_choose_among_listed_orders() {
+    for (said, number) in [
+        ("the second one", "1 0 0 2"),
+        ("the 2nd one please", "1 0 0 2"),
+        ("the third one", "1 0 0 3"),
+        ("the last one", "1 0 0 3"),
+        ("the first one", "1 0 0 1"),
+        ("the one from October", "1 0 0 2"),
+        ("the one I ordered in september", "1 0 0 3"),
+    ] {
+        let mut sim = MachineSim::new(merchant().with_verification(VerificationPolicy::None));
+        // Three of Jane's orders, in three months.
+        let jane = sim.orders_owner_jane();
+        for o in &mut sim.orders {
+            match o.number.digits() {
+                "1002" => {
+                    o.placed_at = lumitalk_core::Timestamp::from_civil(2025, 10, 20, 17, 0, 0)
+                }
+                "1003" => {
+                    o.customer = jane.clone();
+                    o.placed_at = lumitalk_core::Timestamp::from_civil(2025, 9, 15, 17, 0, 0)
+                }
+                _ => {}
+            }
+        }
+        let (listed, _) = sim.start(Some(JANE_PHONE));
+        assert!(listed.contains("I see three recent orders"), "{listed}");
+        let (said_back, _) = sim.say(said);
+        assert!(
+            said_back.starts_with(&format!("Thanks, Jane. Order {number}")),
+            "{said:?} -> {said_back}"
+        );
+    }
+}
+
+#[test]
+fn a_classifier_entity_that_is_not_a_digit_does_not_panic() {
+    use lumitalk_core::conversation::{Context, Input};
+    use lumitalk_core::{Classification, Intent};
+    let m = merchant();
+    let ctx = Context::new(&m);
+    let mut sim = MachineSim::new(m.clone());
+    sim.start(Some(JANE_PHONE));
+    assert!(matches!(sim.conv.phase(), Phase::ChooseOrder(_)));
+    for weird in ["#", "é", "x", " ", "00", "9"] {
+        let mut conv = sim.conv.clone();
+        conv.handle(
+            sim.now,
+            &ctx,
+            Input::Speech {
+                text: "hmm".into(),
+                confidence: Some(0.9),
+            },
+        );
+        let mut c = Classification::new(Intent::Unknown, 0.4, "third-party");
+        c.entities.digits = Some(weird.into());
+        let actions = conv.handle(sim.now, &ctx, Input::Classified(c));
+        assert!(
+            actions
+                .iter()
+                .any(|a| a.is_terminal()
+                    || matches!(a, lumitalk_core::conversation::Action::Effect(_))),
+            "{weird:?}: {actions:?}"
+        );
+    }
+}

@@ -276,7 +276,7 @@ impl Conversation {
                 _ if long => self.keyed_reference(t, out, keys),
                 _ => self.on_unclear(t, out, None),
             },
-            Phase::ChooseOrder(_) => self.choose(t, out, &[keys.to_string()]),
+            Phase::ChooseOrder(_) => self.choose(t, out, None, &[keys.to_string()]),
             Phase::Verify(_) => self.on_challenge_answer(t, out, &verify::readings(&[keys])),
             Phase::Answered(_) => match keys {
                 "1" => self.ask_another(t, out),
@@ -438,7 +438,7 @@ impl Conversation {
                     candidates.push(d.clone());
                 }
                 candidates.push(verify::spoken_digits(&heard.text));
-                self.choose(t, out, &candidates)
+                self.choose(t, out, Some(&heard.text), &candidates)
             }
             Phase::Verify(_) => {
                 let mut answers: Vec<&str> = Vec::new();
@@ -566,36 +566,5 @@ impl Conversation {
         self.phase = Phase::AskOrder(AskOrder::default());
         out.shared(t.p.ask_another_order());
         out.actions.push(Action::Listen(self.listen_spec(t)));
-    }
-
-    fn choose(&mut self, t: &Step<'_>, out: &mut Out, candidates: &[String]) {
-        let Phase::ChooseOrder(co) = &self.phase else {
-            return self.on_unclear(t, out, None);
-        };
-        for s in candidates
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-        {
-            if s.len() == 1 {
-                let idx = (s.as_bytes()[0] - b'0') as usize;
-                if (1..=co.orders.len()).contains(&idx) {
-                    let number = co.orders[idx - 1].number.clone();
-                    let origin = co.origin;
-                    return self.request_lookup(out, Lookup::Number { number }, origin, false);
-                }
-                continue;
-            }
-            let mut matching = co.orders.iter().filter(|o| o.number.digits().ends_with(s));
-            if let (Some(one), None) = (matching.next(), matching.next()) {
-                let number = one.number.clone();
-                let origin = co.origin;
-                return self.request_lookup(out, Lookup::Number { number }, origin, false);
-            }
-            if let Ok(number) = OrderNumber::from_digits(s) {
-                return self.request_lookup(out, Lookup::Number { number }, Origin::Number, false);
-            }
-        }
-        self.on_unclear(t, out, None)
     }
 }

@@ -79,6 +79,7 @@
 //! ```
 
 mod action;
+mod choose;
 mod context;
 mod endings;
 mod input;

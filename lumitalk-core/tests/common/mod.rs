@@ -261,6 +261,11 @@ impl MachineSim {
         }
     }
 
+    /// Jane's contact, to give her another fixture order.
+    pub fn orders_owner_jane(&self) -> Option<CustomerContact> {
+        contact("Jane Doe", JANE_PHONE)
+    }
+
     pub fn start(&mut self, caller: Option<&str>) -> (String, Next) {
         self.feed(Input::CallStarted {
             caller: caller.map(phone),

@@ -81,6 +81,10 @@ pub trait Phrases: Send + Sync + fmt::Debug {
     fn thanks(&self, first_name: Option<&str>) -> String;
     /// The answer: status, shipments, tracking, delivery, money.
     fn answer(&self, order: &OrderSummary, when: When) -> String;
+    /// Which of the listed `orders` the caller's words pick, 0-based: by position
+    /// ("the second one", "the last one") or by date ("the one from November").
+    /// `None` when the words pick none, or more than one (digits are tried next).
+    fn pick(&self, said: &str, orders: &[OrderBrief], when: When) -> Option<usize>;
     /// "Is there anything else I can help you with?"
     fn anything_else(&self, rephrase: bool) -> &'static str;
     /// "Sorry, I didn't hear anything."

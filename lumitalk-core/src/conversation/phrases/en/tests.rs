@@ -1,6 +1,9 @@
 //! Tests of the English answers and lists.
 use super::*;
-use crate::domain::{Money, OrderNumber, Timestamp};
+use crate::conversation::summary::ShipmentSummary;
+use crate::domain::{
+    FinancialStatus, FulfillmentStatus, Money, OrderNumber, ShipmentStatus, Timestamp,
+};
 
 fn when() -> When {
     When {

@@ -5,18 +5,37 @@
 //! Fixed prompts (`Shared`) are synthesized once and their audio kept here;
 //! each use stores a fresh copy in the audio store, so an evicted or expired id
 //! never reaches the carrier. Personal text is synthesized every time and never
-//! kept.
+//! kept across calls.
+//!
+//! Personal text is **streamed**: the turn waits (within its deadline) only for
+//! the first chunk of audio, which proves the provider is answering, then hands
+//! the rest of the stream to the audio store
+//! ([`AudioStore::put_stream`]) and plays its id right away; the carrier's fetch
+//! of that id follows the synthesis as it runs
+//! ([`AudioStore::get_stream`]). If the stream cannot start or yields no first
+//! chunk before the deadline, the carrier's voice says the text instead. A
+//! failure after the first chunk can no longer be turned into `<Say>` (the
+//! reply has been sent): the store ends the carrier's fetch with an error.
+//!
+//! Pre-warming synthesizes a merchant's fixed prompts [`PREWARM_CONCURRENCY`] at a
+//! time within [`PREWARM_BUDGET`].
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 
+use tokio::time::error::Elapsed;
 use tokio::time::{Instant, timeout_at};
 
 use super::failure::{failure, timed_out};
 use crate::conversation::Speak;
 use crate::domain::{AudioId, Merchant};
+use crate::error::{SpeechError, StoreError};
 use crate::provider::{Audio, AudioFormat, Cacheability, Speech, SpeechRequest};
 use crate::reply::Prompt;
 use crate::store::{AudioStore, ProviderFailure};
@@ -29,6 +48,12 @@ const CACHE_ENTRIES: usize = 4096;
 const STORE_FLOOR: Duration = Duration::from_millis(250);
 /// Time allowed per prompt when pre-synthesizing.
 const PREWARM_TIMEOUT: Duration = Duration::from_secs(30);
+/// Fixed prompts pre-synthesized at once (stays within providers' concurrency
+/// limits, e.g. ElevenLabs' lowest tiers allow a few concurrent requests).
+pub(crate) const PREWARM_CONCURRENCY: usize = 4;
+/// Total time one merchant's pre-warm may take; prompts not ready by then are
+/// synthesized on first use.
+pub(crate) const PREWARM_BUDGET: Duration = Duration::from_secs(60);
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -133,11 +158,12 @@ impl Voice {
             return spoken;
         };
         let shared = speak.cacheability == Cacheability::Shared;
-        let cached = if shared {
-            self.cache().get(&Self::key(&speak.text, merchant)).cloned()
-        } else {
-            None
-        };
+        if !shared {
+            return self
+                .render_streaming(speech, speak, merchant, deadline, started, spoken)
+                .await;
+        }
+        let cached = self.cache().get(&Self::key(&speak.text, merchant)).cloned();
         let audio = match cached {
             Some(audio) => audio,
             None => {
@@ -148,11 +174,9 @@ impl Voice {
                 match result {
                     Ok(Ok(audio)) => {
                         spoken.synthesized_chars = speak.text.chars().count() as u32;
-                        if shared {
-                            let mut cache = self.cache();
-                            if cache.len() < CACHE_ENTRIES {
-                                cache.insert(Self::key(&speak.text, merchant), audio.clone());
-                            }
+                        let mut cache = self.cache();
+                        if cache.len() < CACHE_ENTRIES {
+                            cache.insert(Self::key(&speak.text, merchant), audio.clone());
                         }
                         audio
                     }
@@ -168,7 +192,69 @@ impl Voice {
             }
         };
         let until = deadline.max(Instant::now() + STORE_FLOOR);
-        match timeout_at(until, self.store.put(audio, AUDIO_TTL)).await {
+        let stored = timeout_at(until, self.store.put(audio, AUDIO_TTL)).await;
+        self.play(spoken, speak, stored)
+    }
+
+    /// Personal text: waits for the first chunk only, then plays the audio while
+    /// the store collects (and serves) the rest.
+    async fn render_streaming(
+        &self,
+        speech: &Arc<dyn Speech>,
+        speak: &Speak,
+        merchant: &Merchant,
+        deadline: Instant,
+        started: Instant,
+        mut spoken: Spoken,
+    ) -> Spoken {
+        spoken.tried = true;
+        let request = self.request(speak, merchant);
+        let first = timeout_at(deadline, async {
+            let mut stream = speech.synthesize_stream(&request).await?;
+            loop {
+                match stream.next_chunk().await {
+                    Some(Ok(chunk)) if chunk.is_empty() => {}
+                    Some(Ok(chunk)) => {
+                        stream.unread(chunk);
+                        return Ok(stream);
+                    }
+                    Some(Err(e)) => return Err(e),
+                    None => {
+                        return Err(SpeechError::InvalidResponse {
+                            provider: speech.name(),
+                            message: "the stream ended without audio".into(),
+                        });
+                    }
+                }
+            }
+        })
+        .await;
+        spoken.ms = started.elapsed().as_millis().min(u32::MAX as u128) as u32;
+        let stream = match first {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => {
+                spoken.failures.push(failure(&e));
+                return spoken;
+            }
+            Err(_) => {
+                spoken.failures.push(timed_out(speech.name()));
+                return spoken;
+            }
+        };
+        spoken.synthesized_chars = speak.text.chars().count() as u32;
+        let until = deadline.max(Instant::now() + STORE_FLOOR);
+        let stored = timeout_at(until, self.store.put_stream(stream, AUDIO_TTL)).await;
+        self.play(spoken, speak, stored)
+    }
+
+    /// `Play` of the stored audio, or the `Say` already in `spoken` on failure.
+    fn play(
+        &self,
+        mut spoken: Spoken,
+        speak: &Speak,
+        stored: Result<Result<AudioId, StoreError>, Elapsed>,
+    ) -> Spoken {
+        match stored {
             Ok(Ok(id)) => {
                 spoken.prompt = Prompt::Play {
                     audio: id.clone(),
@@ -182,33 +268,319 @@ impl Voice {
         spoken
     }
 
-    /// Synthesizes fixed prompts ahead of calls; returns how many are now cached.
+    /// Synthesizes fixed prompts ahead of calls, [`PREWARM_CONCURRENCY`] at a time
+    /// and within [`PREWARM_BUDGET`] in all; returns how many are now cached.
+    /// Prompts still running when the budget ends are dropped (and synthesized on
+    /// first use); those finished stay cached.
     pub(crate) async fn prewarm(&self, merchant: &Merchant, texts: Vec<String>) -> usize {
         let Some(speech) = self.speech.as_ref() else {
             return 0;
         };
-        let mut ready = 0;
+        let budget_ends = Instant::now() + PREWARM_BUDGET;
+        let ready = AtomicUsize::new(0);
+        let mut todo = Vec::new();
         for text in texts {
-            let key = Self::key(&text, merchant);
-            if self.cache().contains_key(&key) {
-                ready += 1;
-                continue;
-            }
-            let speak = Speak {
-                text,
-                cacheability: Cacheability::Shared,
-            };
-            let request = self.request(&speak, merchant);
-            if let Ok(Ok(audio)) =
-                tokio::time::timeout(PREWARM_TIMEOUT, speech.synthesize(&request)).await
-            {
-                let mut cache = self.cache();
-                if cache.len() < CACHE_ENTRIES {
-                    cache.insert(key, audio);
-                    ready += 1;
-                }
+            if self.cache().contains_key(&Self::key(&text, merchant)) {
+                ready.fetch_add(1, Ordering::Relaxed);
+            } else if !todo.contains(&text) {
+                todo.push(text);
             }
         }
-        ready
+        let warm_one = |text: String| {
+            let ready = &ready;
+            async move {
+                let key = Self::key(&text, merchant);
+                let speak = Speak {
+                    text,
+                    cacheability: Cacheability::Shared,
+                };
+                let request = self.request(&speak, merchant);
+                if let Ok(Ok(audio)) =
+                    tokio::time::timeout(PREWARM_TIMEOUT, speech.synthesize(&request)).await
+                {
+                    let mut cache = self.cache();
+                    if cache.len() < CACHE_ENTRIES {
+                        cache.insert(key, audio);
+                        ready.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        };
+        // Bounded concurrency without spawning: at most PREWARM_CONCURRENCY
+        // syntheses in flight, the next one starting as soon as one finishes.
+        let mut pending = todo.into_iter();
+        let mut running: Vec<Pin<Box<dyn Future<Output = ()> + Send + '_>>> = Vec::new();
+        let all = std::future::poll_fn(|cx| {
+            loop {
+                while running.len() < PREWARM_CONCURRENCY {
+                    match pending.next() {
+                        Some(text) => running.push(Box::pin(warm_one(text))),
+                        None => break,
+                    }
+                }
+                if running.is_empty() {
+                    return Poll::Ready(());
+                }
+                let before = running.len();
+                running.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+                if running.len() == before {
+                    return Poll::Pending;
+                }
+                // Some finished: start the next ones (and poll them once).
+            }
+        });
+        let _ = timeout_at(budget_ends, all).await;
+        ready.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use crate::memory::MemoryAudioStore;
+    use crate::provider::AudioStream;
+    use async_trait::async_trait;
+    use bytes::Bytes;
+    use std::sync::atomic::AtomicBool;
+    use tokio::sync::mpsc;
+
+    type Tx = mpsc::Sender<Result<Bytes, SpeechError>>;
+
+    /// Streams: sends `first` at once (if any) and hands the sender to the test.
+    #[derive(Debug)]
+    struct Streaming {
+        first: Option<&'static [u8]>,
+        fail_start: bool,
+        senders: Mutex<Vec<Tx>>,
+        whole_calls: AtomicUsize,
+    }
+
+    impl Streaming {
+        fn new(first: Option<&'static [u8]>) -> Arc<Self> {
+            Arc::new(Streaming {
+                first,
+                fail_start: false,
+                senders: Mutex::new(Vec::new()),
+                whole_calls: AtomicUsize::new(0),
+            })
+        }
+        fn sender(&self) -> Tx {
+            self.senders
+                .lock()
+                .unwrap()
+                .pop()
+                .expect("a stream was started")
+        }
+    }
+
+    #[async_trait]
+    impl Speech for Streaming {
+        fn name(&self) -> &'static str {
+            "streaming"
+        }
+        async fn synthesize(&self, r: &SpeechRequest) -> Result<Audio, SpeechError> {
+            self.whole_calls.fetch_add(1, Ordering::SeqCst);
+            Ok(Audio {
+                bytes: Bytes::from(r.text.clone()),
+                format: r.format,
+            })
+        }
+        async fn synthesize_stream(&self, r: &SpeechRequest) -> Result<AudioStream, SpeechError> {
+            if self.fail_start {
+                return Err(SpeechError::Unavailable {
+                    provider: "streaming",
+                    message: "down".into(),
+                });
+            }
+            let (tx, stream) = AudioStream::channel(r.format, 16);
+            if let Some(first) = self.first {
+                tx.send(Ok(Bytes::from_static(first))).await.unwrap();
+            }
+            self.senders.lock().unwrap().push(tx);
+            Ok(stream)
+        }
+    }
+
+    fn voice_with(speech: Arc<dyn Speech>) -> (Voice, MemoryAudioStore) {
+        let store = MemoryAudioStore::default();
+        (
+            Voice::new(
+                Some(speech),
+                AudioFormat::Mp3_22050_32,
+                Arc::new(store.clone()),
+            ),
+            store,
+        )
+    }
+
+    fn personal(text: &str) -> Speak {
+        Speak {
+            text: text.into(),
+            cacheability: Cacheability::Personal,
+        }
+    }
+
+    fn merchant() -> Merchant {
+        Merchant::new("m", "Shop")
+    }
+
+    #[tokio::test]
+    async fn personal_text_plays_after_the_first_chunk_and_streams_the_rest() {
+        let speech = Streaming::new(Some(b"ID3-first|"));
+        let (voice, store) = voice_with(speech.clone());
+        let deadline = Instant::now() + Duration::from_secs(4);
+        let spoken = voice
+            .render(
+                &personal("Order 1001 shipped."),
+                &merchant(),
+                deadline,
+                false,
+            )
+            .await;
+        // Synthesis is still running (the test holds the sender), yet it plays.
+        let Prompt::Play { audio, .. } = &spoken.prompt else {
+            panic!("expected Play, got {:?}", spoken.prompt);
+        };
+        assert!(spoken.failures.is_empty(), "{:?}", spoken.failures);
+        assert_eq!(speech.whole_calls.load(Ordering::SeqCst), 0);
+
+        let mut reader = store.get_stream(audio).await.unwrap().expect("live");
+        assert_eq!(
+            &reader.next_chunk().await.unwrap().unwrap()[..],
+            b"ID3-first|"
+        );
+        let tx = speech.sender();
+        tx.send(Ok(Bytes::from_static(b"second|"))).await.unwrap();
+        tx.send(Ok(Bytes::from_static(b"third"))).await.unwrap();
+        drop(tx);
+        let rest = reader.collect().await.unwrap();
+        assert_eq!(&rest.bytes[..], b"second|third");
+        // Complete: held like any other audio.
+        let whole = store.get(audio).await.unwrap().unwrap();
+        assert_eq!(&whole.bytes[..], b"ID3-first|second|third");
+        assert_eq!(whole.format, AudioFormat::Mp3_22050_32);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_first_chunk_before_the_deadline_falls_back_to_say() {
+        let speech = Streaming::new(None);
+        let (voice, _) = voice_with(speech.clone());
+        let deadline = Instant::now() + Duration::from_millis(800);
+        let spoken = voice
+            .render(
+                &personal("Order 1001 shipped."),
+                &merchant(),
+                deadline,
+                false,
+            )
+            .await;
+        assert!(matches!(spoken.prompt, Prompt::Say { .. }));
+        assert!(spoken.tried);
+        assert_eq!(spoken.failures[0].kind, ErrorKind::Timeout);
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_fails_to_start_or_ends_empty_falls_back_to_say() {
+        let failing = Arc::new(Streaming {
+            fail_start: true,
+            ..Arc::into_inner(Streaming::new(None)).unwrap()
+        });
+        let (voice, _) = voice_with(failing);
+        let deadline = Instant::now() + Duration::from_secs(4);
+        let spoken = voice
+            .render(&personal("Order 1001."), &merchant(), deadline, false)
+            .await;
+        assert!(matches!(spoken.prompt, Prompt::Say { .. }));
+        assert_eq!(spoken.failures[0].kind, ErrorKind::Unavailable);
+
+        // Empty: the producer ends without a byte.
+        let empty = Streaming::new(None);
+        let (voice, _) = voice_with(empty.clone());
+        let ends = tokio::spawn({
+            let empty = empty.clone();
+            async move {
+                loop {
+                    if let Some(tx) = empty.senders.lock().unwrap().pop() {
+                        drop(tx);
+                        return;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            }
+        });
+        let spoken = voice
+            .render(&personal("Order 1001."), &merchant(), deadline, false)
+            .await;
+        ends.await.unwrap();
+        assert!(matches!(spoken.prompt, Prompt::Say { .. }));
+        assert_eq!(spoken.failures[0].kind, ErrorKind::InvalidResponse);
+    }
+
+    #[tokio::test]
+    async fn shared_text_is_synthesized_whole_and_cached() {
+        let speech = Streaming::new(Some(b"never"));
+        let (voice, _) = voice_with(speech.clone());
+        let deadline = Instant::now() + Duration::from_secs(4);
+        let greeting = Speak {
+            text: "Thanks for calling.".into(),
+            cacheability: Cacheability::Shared,
+        };
+        for _ in 0..2 {
+            let spoken = voice.render(&greeting, &merchant(), deadline, false).await;
+            assert!(matches!(spoken.prompt, Prompt::Play { .. }));
+        }
+        assert_eq!(speech.whole_calls.load(Ordering::SeqCst), 1);
+    }
+
+    /// Counts how many syntheses run at once; each takes a second of (paused) time,
+    /// or forever when `hang` is set.
+    #[derive(Debug, Default)]
+    struct Slow {
+        now: AtomicUsize,
+        max: AtomicUsize,
+        hang: AtomicBool,
+    }
+
+    #[async_trait]
+    impl Speech for Slow {
+        fn name(&self) -> &'static str {
+            "slow"
+        }
+        async fn synthesize(&self, r: &SpeechRequest) -> Result<Audio, SpeechError> {
+            let n = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max.fetch_max(n, Ordering::SeqCst);
+            if self.hang.load(Ordering::SeqCst) {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            self.now.fetch_sub(1, Ordering::SeqCst);
+            Ok(Audio {
+                bytes: Bytes::from(r.text.clone()),
+                format: r.format,
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn prewarm_runs_a_few_at_a_time_within_a_budget() {
+        let slow = Arc::new(Slow::default());
+        let (voice, _) = voice_with(slow.clone());
+        let texts: Vec<String> = (0..10).map(|i| format!("Prompt {i}.")).collect();
+        let started = Instant::now();
+        assert_eq!(voice.prewarm(&merchant(), texts.clone()).await, 10);
+        assert_eq!(slow.max.load(Ordering::SeqCst), PREWARM_CONCURRENCY);
+        // 10 one-second syntheses, 4 at a time: 3 rounds, not 10.
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
+        // Already cached: nothing to do.
+        assert_eq!(voice.prewarm(&merchant(), texts).await, 10);
+
+        let hanging = Arc::new(Slow::default());
+        hanging.hang.store(true, Ordering::SeqCst);
+        let (voice, _) = voice_with(hanging);
+        let started = Instant::now();
+        let texts = vec!["A.".to_string(), "B.".to_string()];
+        assert_eq!(voice.prewarm(&merchant(), texts).await, 0);
+        assert!(started.elapsed() <= PREWARM_BUDGET.max(PREWARM_TIMEOUT));
     }
 }

@@ -5,11 +5,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::Bytes;
+use tokio::sync::mpsc;
 
 use crate::clock::{Clock, TokioClock};
 use crate::domain::{AudioId, Timestamp};
-use crate::error::StoreError;
-use crate::provider::Audio;
+use crate::error::{SpeechError, StoreError};
+use crate::provider::{Audio, AudioFormat, AudioStream};
 use crate::store::AudioStore;
 
 /// Default capacity of a [`MemoryAudioStore`]: 64 MiB.
@@ -22,6 +24,14 @@ pub const DEFAULT_AUDIO_CAPACITY: usize = 64 * 1024 * 1024;
 ///   capacity is refused with `InvalidRequest`.
 /// - Each entry expires after its time-to-live, by the injected [`Clock`].
 /// - Ids are [`AudioId::random`]: 128 random bits.
+/// - [`put_stream`](AudioStore::put_stream) returns the id at once and a task
+///   collects the chunks; [`get_stream`](AudioStore::get_stream) readers get the
+///   chunks so far and then each one as it arrives, `get` waits for the whole
+///   audio. Complete, the audio counts against the capacity like any other
+///   (evicting older audio); while it arrives it counts against a limit of one
+///   whole capacity of its own, beyond which synthesis is abandoned. Removing,
+///   evicting or expiring an entry still arriving stops its synthesis, and a
+///   synthesis that fails forgets the id; live readers get an error either way.
 #[derive(Debug, Clone)]
 pub struct MemoryAudioStore {
     clock: Arc<dyn Clock>,
@@ -40,9 +50,75 @@ struct Lru {
 
 #[derive(Debug)]
 struct Entry {
+    /// Empty while the audio is still arriving (`live` is then set).
     audio: Audio,
     expires: Timestamp,
     used: u64,
+    live: Option<Arc<Live>>,
+}
+
+/// Audio still arriving: the chunks so far and the readers following it.
+#[derive(Debug)]
+struct Live {
+    format: AudioFormat,
+    state: Mutex<LiveState>,
+}
+
+#[derive(Debug, Default)]
+struct LiveState {
+    chunks: Vec<Bytes>,
+    bytes: usize,
+    readers: Vec<mpsc::UnboundedSender<Result<Bytes, SpeechError>>>,
+    /// Set once: complete (`Ok`) or failed/abandoned (`Err`).
+    done: Option<Result<(), SpeechError>>,
+}
+
+impl Live {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LiveState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A reader: every chunk so far, then the rest as it arrives.
+    fn reader(&self) -> AudioStream {
+        let (tx, stream) = AudioStream::unbounded(self.format);
+        let mut state = self.lock();
+        for chunk in &state.chunks {
+            let _ = tx.send(Ok(chunk.clone()));
+        }
+        match &state.done {
+            None => state.readers.push(tx),
+            Some(Ok(())) => {}
+            Some(Err(e)) => {
+                let _ = tx.send(Err(e.clone()));
+            }
+        }
+        stream
+    }
+
+    /// Ends the stream for every reader (an error first on failure); false if it
+    /// had already ended.
+    fn end(&self, result: Result<(), SpeechError>) -> bool {
+        let mut state = self.lock();
+        if state.done.is_some() {
+            return false;
+        }
+        if let Err(e) = &result {
+            for tx in &state.readers {
+                let _ = tx.send(Err(e.clone()));
+            }
+            state.chunks.clear();
+        }
+        state.readers.clear();
+        state.done = Some(result);
+        true
+    }
+}
+
+fn abandoned(message: &str) -> SpeechError {
+    SpeechError::Unavailable {
+        provider: "memory",
+        message: message.to_string(),
+    }
 }
 
 impl Lru {
@@ -51,6 +127,10 @@ impl Lru {
             Some(e) => {
                 self.order.remove(&e.used);
                 self.bytes -= e.audio.bytes.len();
+                if let Some(live) = e.live {
+                    // Stops the synthesis task at its next chunk.
+                    live.end(Err(abandoned("the audio was removed while it arrived")));
+                }
                 true
             }
             None => false,
@@ -110,6 +190,94 @@ impl MemoryAudioStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, Lru> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Makes room for `size` more bytes (after dropping expired audio).
+    fn insert(&self, lru: &mut Lru, id: AudioId, audio: Audio, expires: Timestamp) {
+        while lru.bytes + audio.bytes.len() > self.capacity && lru.evict_oldest() {}
+        lru.tick += 1;
+        let used = lru.tick;
+        lru.order.insert(used, id.clone());
+        lru.bytes += audio.bytes.len();
+        lru.entries.insert(
+            id,
+            Entry {
+                audio,
+                expires,
+                used,
+                live: None,
+            },
+        );
+    }
+
+    /// Collects a live entry's chunks, then stores the whole audio under its id.
+    async fn pump(self, id: AudioId, live: Arc<Live>, mut stream: AudioStream, ttl: Duration) {
+        let outcome = tokio::time::timeout(ttl, async {
+            while let Some(chunk) = stream.next_chunk().await {
+                let chunk = chunk?;
+                if chunk.is_empty() {
+                    continue;
+                }
+                let mut state = live.lock();
+                if state.done.is_some() {
+                    // Removed, evicted or expired: stop the synthesis.
+                    return Ok(false);
+                }
+                state.bytes += chunk.len();
+                if state.bytes > self.capacity {
+                    return Err(abandoned("the audio outgrew the store's capacity"));
+                }
+                state.chunks.push(chunk.clone());
+                state
+                    .readers
+                    .retain(|tx| tx.send(Ok(chunk.clone())).is_ok());
+            }
+            Ok(true)
+        })
+        .await
+        .unwrap_or_else(|_| Err(abandoned("the audio was still arriving when it expired")));
+        drop(stream);
+
+        let mut lru = self.lock();
+        let ours = lru
+            .entries
+            .get(&id)
+            .and_then(|e| e.live.as_ref())
+            .is_some_and(|l| Arc::ptr_eq(l, &live));
+        match outcome {
+            Ok(true) if ours => {
+                let bytes = {
+                    let state = live.lock();
+                    let mut buf = Vec::with_capacity(state.bytes);
+                    for c in &state.chunks {
+                        buf.extend_from_slice(c);
+                    }
+                    Bytes::from(buf)
+                };
+                let audio = Audio {
+                    bytes,
+                    format: live.format,
+                };
+                // Readers have every chunk already; end their streams.
+                live.end(Ok(()));
+                let expires = lru.entries.get(&id).map(|e| e.expires);
+                if let Some(expires) = expires {
+                    let order = lru.entries.get(&id).map(|e| e.used);
+                    if let Some(used) = order {
+                        lru.order.remove(&used);
+                    }
+                    lru.entries.remove(&id);
+                    self.insert(&mut lru, id, audio, expires);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                live.end(Err(e));
+                if ours {
+                    lru.remove(&id);
+                }
+            }
+        }
+    }
 }
 
 impl Default for MemoryAudioStore {
@@ -139,41 +307,84 @@ impl AudioStore for MemoryAudioStore {
         let now = self.clock.now();
         let mut lru = self.lock();
         lru.drop_expired(now);
-        while lru.bytes + size > self.capacity && lru.evict_oldest() {}
         let id = AudioId::random();
-        lru.tick += 1;
-        let used = lru.tick;
-        lru.order.insert(used, id.clone());
-        lru.bytes += size;
-        lru.entries.insert(
-            id.clone(),
-            Entry {
-                audio,
-                expires: now.plus(ttl),
-                used,
-            },
-        );
+        self.insert(&mut lru, id.clone(), audio, now.plus(ttl));
         Ok(id)
     }
 
     async fn get(&self, id: &AudioId) -> Result<Option<Audio>, StoreError> {
-        let now = self.clock.now();
-        let mut lru = self.lock();
-        let expired = match lru.entries.get(id) {
-            None => return Ok(None),
-            Some(e) => e.expires <= now,
-        };
-        if expired {
-            lru.remove(id);
-            return Ok(None);
+        match self.held(id) {
+            None => Ok(None),
+            Some(Held::Done(audio)) => Ok(Some(audio)),
+            // Still arriving: wait for the whole audio (gone if synthesis fails).
+            Some(Held::Live(live)) => Ok(live.reader().collect().await.ok()),
         }
-        lru.touch(id);
-        Ok(lru.entries.get(id).map(|e| e.audio.clone()))
     }
 
     async fn remove(&self, ids: &[AudioId]) -> Result<usize, StoreError> {
         let mut lru = self.lock();
         Ok(ids.iter().filter(|id| lru.remove(id)).count())
+    }
+
+    async fn put_stream(&self, stream: AudioStream, ttl: Duration) -> Result<AudioId, StoreError> {
+        let now = self.clock.now();
+        let id = AudioId::random();
+        let live = Arc::new(Live {
+            format: stream.format(),
+            state: Mutex::default(),
+        });
+        {
+            let mut lru = self.lock();
+            lru.drop_expired(now);
+            lru.tick += 1;
+            let used = lru.tick;
+            lru.order.insert(used, id.clone());
+            lru.entries.insert(
+                id.clone(),
+                Entry {
+                    audio: Audio {
+                        bytes: Bytes::new(),
+                        format: stream.format(),
+                    },
+                    expires: now.plus(ttl),
+                    used,
+                    live: Some(Arc::clone(&live)),
+                },
+            );
+        }
+        tokio::spawn(self.clone().pump(id.clone(), live, stream, ttl));
+        Ok(id)
+    }
+
+    async fn get_stream(&self, id: &AudioId) -> Result<Option<AudioStream>, StoreError> {
+        Ok(self.held(id).map(|held| match held {
+            Held::Done(audio) => AudioStream::from_audio(audio),
+            Held::Live(live) => live.reader(),
+        }))
+    }
+}
+
+enum Held {
+    Done(Audio),
+    Live(Arc<Live>),
+}
+
+impl MemoryAudioStore {
+    /// The entry under `id` unless expired (then dropped), marked as used.
+    fn held(&self, id: &AudioId) -> Option<Held> {
+        let now = self.clock.now();
+        let mut lru = self.lock();
+        let expired = lru.entries.get(id)?.expires <= now;
+        if expired {
+            lru.remove(id);
+            return None;
+        }
+        lru.touch(id);
+        let e = lru.entries.get(id)?;
+        Some(match &e.live {
+            Some(live) => Held::Live(Arc::clone(live)),
+            None => Held::Done(e.audio.clone()),
+        })
     }
 }
 
@@ -181,8 +392,6 @@ impl AudioStore for MemoryAudioStore {
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
-    use crate::provider::AudioFormat;
-    use bytes::Bytes;
     use proptest::prelude::*;
 
     fn audio(n: usize) -> Audio {
@@ -236,6 +445,119 @@ mod tests {
             1
         );
         assert!(s.get(&b).await.unwrap().is_none());
+        assert_eq!(s.bytes_held(), 0);
+    }
+
+    fn live(
+        capacity: usize,
+    ) -> (
+        MemoryAudioStore,
+        mpsc::Sender<Result<Bytes, SpeechError>>,
+        AudioStream,
+    ) {
+        let (_, s) = store(capacity);
+        let (tx, stream) = AudioStream::channel(AudioFormat::Mp3_22050_32, 8);
+        (s, tx, stream)
+    }
+
+    async fn send(tx: &mpsc::Sender<Result<Bytes, SpeechError>>, b: &'static [u8]) {
+        tx.send(Ok(Bytes::from_static(b))).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn live_audio_is_served_while_it_arrives_then_held() {
+        let (s, tx, stream) = live(1000);
+        send(&tx, b"ab").await;
+        let id = s.put_stream(stream, TTL).await.unwrap();
+        let mut early = s.get_stream(&id).await.unwrap().unwrap();
+        assert_eq!(early.format(), AudioFormat::Mp3_22050_32);
+        assert_eq!(&early.next_chunk().await.unwrap().unwrap()[..], b"ab");
+        send(&tx, b"cd").await;
+        assert_eq!(&early.next_chunk().await.unwrap().unwrap()[..], b"cd");
+        // A later reader gets everything so far, then follows.
+        let late = s.get_stream(&id).await.unwrap().unwrap();
+        let whole = tokio::spawn({
+            let s = s.clone();
+            let id = id.clone();
+            async move { s.get(&id).await.unwrap().unwrap() }
+        });
+        send(&tx, b"ef").await;
+        drop(tx);
+        assert_eq!(&early.collect().await.unwrap().bytes[..], b"ef");
+        assert_eq!(&late.collect().await.unwrap().bytes[..], b"abcdef");
+        assert_eq!(
+            &whole.await.unwrap().bytes[..],
+            b"abcdef",
+            "get waits for the end"
+        );
+        // Complete: counted like a put, served whole.
+        assert_eq!(s.bytes_held(), 6);
+        let again = s
+            .get_stream(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        assert_eq!(&again.bytes[..], b"abcdef");
+    }
+
+    #[tokio::test]
+    async fn failed_or_removed_live_audio_is_forgotten_and_readers_hear_of_it() {
+        let (s, tx, stream) = live(1000);
+        send(&tx, b"ab").await;
+        let id = s.put_stream(stream, TTL).await.unwrap();
+        let reader = s.get_stream(&id).await.unwrap().unwrap();
+        tx.send(Err(SpeechError::Timeout {
+            provider: "x",
+            after: Duration::from_secs(1),
+        }))
+        .await
+        .unwrap();
+        let e = reader.collect().await.unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Timeout);
+        // The pump forgets the id right after telling readers.
+        for _ in 0..100 {
+            if s.get_stream(&id).await.unwrap().is_none() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert!(s.get(&id).await.unwrap().is_none());
+
+        // Removed while arriving (a privacy deletion): readers get an error and
+        // the synthesis is dropped (its sender sees the stream closed).
+        let (s, tx, stream) = live(1000);
+        send(&tx, b"ab").await;
+        let id = s.put_stream(stream, TTL).await.unwrap();
+        let reader = s.get_stream(&id).await.unwrap().unwrap();
+        assert_eq!(s.remove(std::slice::from_ref(&id)).await.unwrap(), 1);
+        assert!(reader.collect().await.is_err());
+        send(&tx, b"cd").await;
+        tx.closed().await;
+        assert!(s.get(&id).await.unwrap().is_none());
+        assert_eq!(s.bytes_held(), 0);
+    }
+
+    #[tokio::test]
+    async fn completed_live_audio_evicts_older_audio_and_oversized_is_abandoned() {
+        let (s, tx, stream) = live(10);
+        let old = s.put(audio(6), TTL).await.unwrap();
+        let id = s.put_stream(stream, TTL).await.unwrap();
+        send(&tx, b"123456").await;
+        drop(tx);
+        let got = s.get(&id).await.unwrap().unwrap();
+        assert_eq!(got.bytes.len(), 6);
+        assert!(s.get(&old).await.unwrap().is_none(), "evicted to make room");
+        assert_eq!(s.bytes_held(), 6);
+
+        let (s, tx, stream) = live(4);
+        let id = s.put_stream(stream, TTL).await.unwrap();
+        send(&tx, b"123").await;
+        send(&tx, b"45").await;
+        tx.closed().await;
+        assert!(s.get(&id).await.unwrap().is_none());
         assert_eq!(s.bytes_held(), 0);
     }
 

@@ -1,7 +1,9 @@
 //! Turning reply text into audio.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -107,7 +109,15 @@ impl fmt::Debug for SpeechRequest {
 #[derive(Debug)]
 pub struct AudioStream {
     format: AudioFormat,
-    chunks: mpsc::Receiver<Result<Bytes, SpeechError>>,
+    /// Chunks put back with [`AudioStream::unread`], read before the channel.
+    unread: VecDeque<Bytes>,
+    chunks: Chunks,
+}
+
+#[derive(Debug)]
+enum Chunks {
+    Bounded(mpsc::Receiver<Result<Bytes, SpeechError>>),
+    Unbounded(mpsc::UnboundedReceiver<Result<Bytes, SpeechError>>),
 }
 
 impl AudioStream {
@@ -117,7 +127,34 @@ impl AudioStream {
         capacity: usize,
     ) -> (mpsc::Sender<Result<Bytes, SpeechError>>, AudioStream) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        (tx, AudioStream { format, chunks: rx })
+        (
+            tx,
+            AudioStream {
+                format,
+                unread: VecDeque::new(),
+                chunks: Chunks::Bounded(rx),
+            },
+        )
+    }
+
+    /// A stream fed by a sender that never waits: for a producer that fans one
+    /// synthesis out to several readers (the total is bounded by the audio's
+    /// size, not by the channel).
+    pub(crate) fn unbounded(
+        format: AudioFormat,
+    ) -> (
+        mpsc::UnboundedSender<Result<Bytes, SpeechError>>,
+        AudioStream,
+    ) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (
+            tx,
+            AudioStream {
+                format,
+                unread: VecDeque::new(),
+                chunks: Chunks::Unbounded(rx),
+            },
+        )
     }
 
     /// A stream of one complete audio buffer.
@@ -133,9 +170,32 @@ impl AudioStream {
         self.format
     }
 
+    /// Puts `chunk` back at the front: the next read returns it first. For a
+    /// consumer that waits for the first chunk (to know synthesis works) before
+    /// handing the whole stream on.
+    pub fn unread(&mut self, chunk: Bytes) {
+        self.unread.push_front(chunk);
+    }
+
     /// The next chunk; `None` when synthesis finished.
     pub async fn next_chunk(&mut self) -> Option<Result<Bytes, SpeechError>> {
-        self.chunks.recv().await
+        std::future::poll_fn(|cx| self.poll_next_chunk(cx)).await
+    }
+
+    /// Polls for the next chunk (`Ready(None)` when synthesis finished): the
+    /// building block for adapting the stream to other stream traits, such as an
+    /// HTTP response body.
+    pub fn poll_next_chunk(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, SpeechError>>> {
+        if let Some(chunk) = self.unread.pop_front() {
+            return Poll::Ready(Some(Ok(chunk)));
+        }
+        match &mut self.chunks {
+            Chunks::Bounded(rx) => rx.poll_recv(cx),
+            Chunks::Unbounded(rx) => rx.poll_recv(cx),
+        }
     }
 
     /// Reads the whole stream into one buffer.
@@ -198,5 +258,28 @@ impl<T: Speech + ?Sized> Speech for Box<T> {
     }
     async fn synthesize_stream(&self, request: &SpeechRequest) -> Result<AudioStream, SpeechError> {
         (**self).synthesize_stream(request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn unread_chunks_come_first_then_the_channel() {
+        let (tx, mut stream) = AudioStream::channel(AudioFormat::Ulaw8000, 4);
+        tx.send(Ok(Bytes::from_static(b"a"))).await.unwrap();
+        tx.send(Ok(Bytes::from_static(b"b"))).await.unwrap();
+        drop(tx);
+        let first = stream.next_chunk().await.unwrap().unwrap();
+        assert_eq!(&first[..], b"a");
+        stream.unread(first);
+        assert_eq!(&stream.collect().await.unwrap().bytes[..], b"ab");
+
+        let (tx, mut stream) = AudioStream::unbounded(AudioFormat::Ulaw8000);
+        tx.send(Ok(Bytes::from_static(b"x"))).unwrap();
+        drop(tx);
+        stream.unread(Bytes::from_static(b"0"));
+        assert_eq!(&stream.collect().await.unwrap().bytes[..], b"0x");
     }
 }

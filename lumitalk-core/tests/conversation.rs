@@ -111,24 +111,113 @@ fn three_wrong_answers_disclose_nothing_and_offer_a_human() {
     }
 }
 
+const ZIP_OR_NUMBER: &str = "To protect your privacy, please say or enter the ZIP code the order ships to, or the order number.";
+const ZIP_ONLY: &str =
+    "To protect your privacy, please say or enter the ZIP code the order ships to.";
+
 #[test]
-fn lookup_by_a_phone_number_the_caller_keys_still_needs_the_postal_code() {
+fn a_keyed_phone_number_lists_nothing_before_the_postal_code() {
     let mut sim = MachineSim::new(merchant());
-    sim.orders.retain(|o| o.number.digits() != "1002");
     sim.start(Some(STRANGER_PHONE));
     let (said, _) = sim.keys("4155550123#");
+    assert_eq!(said, ZIP_OR_NUMBER);
+    assert_eq!(leaked(&said), None);
+    // A wrong code sounds the same whether or not that phone has orders.
+    let (said, _) = sim.keys("11111");
     assert!(
-        said.starts_with("I see an order ending in 1 0 0 1"),
+        said.starts_with("That doesn't match what we have on file."),
         "{said}"
     );
-    let (said, _) = sim.say("yes");
-    assert_eq!(
-        said,
-        "To protect your privacy, please say or enter the ZIP code the order ships to."
+    assert_eq!(leaked(&said), None, "{said}");
+    // The right code verifies the caller for that phone's orders with that code:
+    // now they can be named, and chosen without another question.
+    let (said, _) = sim.keys("94105");
+    assert!(
+        said.starts_with("I see two recent orders: one ending in 1 0 0 1, placed November 24th, and one ending in 1 0 0 2"),
+        "{said}"
     );
+    let (said, _) = sim.say("the second one");
+    assert!(said.starts_with("Thanks, Jane. Order 1 0 0 2"), "{said}");
+    assert!(
+        sim.events
+            .contains(&lumitalk_core::conversation::Event::Verified)
+    );
+}
+
+#[test]
+fn a_keyed_phone_number_with_one_matching_order_answers_it() {
+    let mut sim = MachineSim::new(merchant());
+    sim.start(Some(STRANGER_PHONE));
+    assert_eq!(sim.keys("2125550188").0, ZIP_OR_NUMBER);
+    let (said, _) = sim.say("it's 1 0 0 0 1");
+    assert!(said.starts_with("Thanks, John. Order 1 0 0 3"), "{said}");
+}
+
+#[test]
+fn a_keyed_phone_number_then_its_order_number_still_needs_the_postal_code() {
+    let mut sim = MachineSim::new(merchant());
+    sim.start(Some(STRANGER_PHONE));
+    assert_eq!(sim.keys("4155550123#").0, ZIP_OR_NUMBER);
+    // The order number of that phone: the postal code is still asked, and the last
+    // four digits of the phone the caller just typed prove nothing.
+    let (said, _) = sim.keys("1001");
+    assert_eq!(said, ZIP_ONLY);
     let (said, _) = sim.keys("0123");
     assert!(said.starts_with("That doesn't match"), "{said}");
     let (said, _) = sim.keys("94105");
+    assert!(said.starts_with("Thanks, Jane."), "{said}");
+}
+
+#[test]
+fn the_last_four_of_a_phone_the_caller_typed_earlier_prove_nothing() {
+    let mut sim = MachineSim::new(merchant());
+    sim.start(Some(STRANGER_PHONE));
+    assert_eq!(sim.keys("4155550123#").0, ZIP_OR_NUMBER);
+    for _ in 0..3 {
+        sim.say("um");
+    }
+    assert!(matches!(sim.conv.phase(), Phase::OfferHuman(_)));
+    // Instead of answering, the caller keys an order number of that phone.
+    let (said, _) = sim.keys("1001");
+    assert_eq!(said, ZIP_ONLY);
+    let (said, _) = sim.keys("0123");
+    assert!(said.starts_with("That doesn't match"), "{said}");
+}
+
+#[test]
+fn under_challenge_always_the_caller_id_proves_nothing() {
+    let m = merchant().with_verification(VerificationPolicy::ChallengeAlways);
+    let mut sim = MachineSim::new(m);
+    // No order is offered or listed from the caller ID.
+    let (said, _) = sim.start(Some(JANE_PHONE));
+    assert_eq!(
+        said,
+        "Thanks for calling Acme Outdoor. Please say or enter your order number, or say agent at any time."
+    );
+    // Only the postal code verifies: the last four digits of the caller's own
+    // phone are known to anyone who spoofs it.
+    let (said, _) = sim.keys("1001");
+    assert_eq!(said, ZIP_ONLY);
+    let (said, _) = sim.keys("0123");
+    assert!(said.starts_with("That doesn't match"), "{said}");
+    // Keying the caller ID's own number lists nothing either.
+    let (said, _) = sim.keys("4155550123");
+    assert!(leaked(&said).is_none(), "{said}");
+    let (said, _) = sim.keys("94105");
+    assert!(said.starts_with("Thanks, Jane."), "{said}");
+}
+
+#[test]
+fn from_another_phone_the_last_four_of_the_order_phone_still_verify() {
+    let mut sim =
+        MachineSim::new(merchant().with_verification(VerificationPolicy::ChallengeAlways));
+    sim.start(Some(STRANGER_PHONE));
+    let (said, _) = sim.keys("1001");
+    assert!(
+        said.contains("or the last four digits of the phone number on the order"),
+        "{said}"
+    );
+    let (said, _) = sim.keys("0123");
     assert!(said.starts_with("Thanks, Jane."), "{said}");
 }
 

@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +15,7 @@ use lumitalk_core::conversation::{Conversation, Event, Input, Phase};
 use lumitalk_core::memory::DemoOrderStore;
 use lumitalk_core::{
     CallEvent, CallEventKind, CallId, CallStatus, IntentClassifier, Merchant, MerchantDirectory,
-    OrderNumber, OrderSource, Speech, TokioClock, TransferOutcome, Utterance, VerificationPolicy,
+    OrderSource, Speech, TokioClock, TransferOutcome, Utterance, VerificationPolicy,
 };
 use proptest::prelude::*;
 
@@ -47,7 +46,12 @@ const SAYINGS: &[&str] = &[
     "",
     "2",
     "the first one",
+    "the second one",
+    "the last one",
+    "the one from November",
     "um let me check",
+    "my phone number is 415 555 0123",
+    "2125550188",
 ];
 const KEYS: &[&str] = &[
     "0",
@@ -144,21 +148,25 @@ fn merchant_for(s: &Setup) -> Merchant {
     m.with_verification(s.policy)
 }
 
-/// Which secrets belong to which order.
-fn owner_of(secret: &str) -> Option<&'static str> {
-    match secret {
-        "Jane" | "Doe" | "94105" | "1Z999AA10123456784" | "UPS" => Some("jane"),
-        "John" | "Roe" | "10001" | "9400111899223100012345" | "USPS" => Some("john"),
-        "Ann" | "Smith" | "60601" => Some("ann"),
-        _ => None,
+/// Whose data the caller may hear by now, judged from the outside: everything
+/// under no verification; the caller ID's own orders when the policy trusts caller
+/// ID; an order's data once its postal code was said, or the last four digits of
+/// its phone (as an answer of their own, not inside the whole number) from another
+/// phone. Nothing while the caller is locked out.
+fn may_hear(s: &Setup, owner: Owner, caller_said: &[&str]) -> bool {
+    if s.locked {
+        return false;
     }
-}
-
-fn owner_of_order(n: &OrderNumber) -> &'static str {
-    match n.digits() {
-        "1001" | "1002" => "jane",
-        "1003" => "john",
-        _ => "ann",
+    let own_phone = owner.phone.is_some() && s.caller == owner.phone;
+    let last4 = owner.phone.map(|p| &p[p.len() - 4..]);
+    let digits = |u: &str| -> String { u.chars().filter(char::is_ascii_digit).collect() };
+    match s.policy {
+        VerificationPolicy::None => true,
+        VerificationPolicy::CallerIdOrChallenge if own_phone => true,
+        _ => {
+            caller_said.iter().any(|u| says(u, owner.postal_code))
+                || (!own_phone && last4.is_some_and(|l| caller_said.iter().any(|u| digits(u) == l)))
+        }
     }
 }
 
@@ -252,45 +260,37 @@ proptest! {
     #[test]
     fn nothing_is_disclosed_before_verification(s in setup(), steps in prop::collection::vec(step(), 0..40)) {
         let mut sim = start(&s);
-        let mut verified: HashSet<&'static str> = HashSet::new();
-        let mut caller_said = String::new();
-        let check = |text: &str, verified: &HashSet<&'static str>, policy_none: bool, caller_said: &str| -> Result<(), TestCaseError> {
+        let mut caller_said: Vec<&str> = Vec::new();
+        let check = |text: &str, caller_said: &[&str]| -> Result<(), TestCaseError> {
             for secret in secrets() {
-                let hit = leaked(text).is_some() && text_contains(text, secret);
                 // Echoing the caller's own words back ("I heard 9 4 1 0 5") discloses nothing.
-                if !hit || text_contains(caller_said, secret) { continue; }
+                if !says(text, secret) || caller_said.iter().any(|u| says(u, secret)) { continue; }
                 match owner_of(secret) {
                     Some(owner) => prop_assert!(
-                        verified.contains(owner),
-                        "leaked {} of unverified order: {}", secret, text
+                        may_hear(&s, owner, caller_said),
+                        "leaked {} of {}'s order: {}", secret, owner.name, text
                     ),
                     None => prop_assert!(
-                        !verified.is_empty() || policy_none,
+                        [JANE, JOHN, ANN].into_iter().any(|o| may_hear(&s, o, caller_said)),
                         "leaked {} before any verification: {}", secret, text
                     ),
                 }
             }
             Ok(())
         };
-        check(&sim.spoken.join(" "), &verified, false, "")?;
+        check(&sim.spoken.join(" "), &[])?;
         for st in &steps {
             match st {
-                Step::Say(i, _) => caller_said.push_str(&format!(" {}", SAYINGS[*i])),
-                Step::Keys(i) => caller_said.push_str(&format!(" {}", KEYS[*i])),
+                Step::Say(i, _) => caller_said.push(SAYINGS[*i]),
+                Step::Keys(i) => caller_said.push(KEYS[*i]),
                 _ => {}
             }
             let events_before = sim.events.len();
             let Some((said, _)) = apply(&mut sim, st) else { continue };
-            let newly_verified = sim.events[events_before..].contains(&Event::Verified);
-            if let Phase::Answered(a) = sim.conv.phase()
-                && (newly_verified || s.policy == VerificationPolicy::None)
-            {
-                verified.insert(owner_of_order(&a.order.number));
-            }
             if s.locked {
-                prop_assert!(!newly_verified);
+                prop_assert!(!sim.events[events_before..].contains(&Event::Verified));
             }
-            check(&said, &verified, s.policy == VerificationPolicy::None, &caller_said)?;
+            check(&said, &caller_said)?;
         }
     }
 
@@ -351,24 +351,6 @@ proptest! {
             prop_assert_eq!(back.as_ref(), Some(&sim.conv));
         }
     }
-}
-
-fn text_contains(text: &str, secret: &str) -> bool {
-    leaked_one(text, secret)
-}
-
-fn leaked_one(text: &str, secret: &str) -> bool {
-    let squeezed: String = text
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    let word_hit = text
-        .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
-        .any(|w| w.eq_ignore_ascii_case(secret));
-    let has_digits = secret.chars().all(|c| c.is_ascii_alphanumeric())
-        && secret.chars().any(|c| c.is_ascii_digit());
-    word_hit || (has_digits && squeezed.contains(&secret.to_ascii_uppercase()))
 }
 
 #[derive(Debug, Clone)]

@@ -270,6 +270,46 @@ async fn caller_id_finds_recent_orders_and_verifies_the_caller() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_phone_number_from_another_phone_names_no_order_before_the_zip_code() {
+    let a = assistant(merchant()).build();
+    let call = Call::new(&a, "CA-other-phone", Some(STRANGER_PHONE));
+    call.rings().await;
+    call.presses("4155550123#")
+        .await
+        .hears("please say or enter the ZIP code the order ships to, or the order number")
+        .never_hears_a_secret()
+        .listens();
+    call.says("it's nine four one oh five")
+        .await
+        .hears("I see two recent orders: one ending in 1 0 0 1, placed November 24th, and one ending in 1 0 0 2, placed November 3rd.");
+    call.says("the second one")
+        .await
+        .hears("Thanks, Jane. Order 1 0 0 2, placed on Monday, November 3rd");
+}
+
+#[tokio::test(start_paused = true)]
+async fn under_challenge_always_the_greeting_names_no_order() {
+    let a =
+        assistant(merchant().with_verification(lumitalk_core::VerificationPolicy::ChallengeAlways))
+            .build();
+    let call = Call::new(&a, "CA-always", Some(JANE_PHONE));
+    let heard = call
+        .rings()
+        .await
+        .hears("Please say or enter your order number")
+        .never_hears_a_secret();
+    assert_eq!(heard.0.timings.lookup_ms, None, "no caller-ID lookup");
+    call.presses("1001")
+        .await
+        .hears("To protect your privacy, please say or enter the ZIP code the order ships to.")
+        .never_hears_a_secret();
+    call.presses("0123")
+        .await
+        .hears("doesn't match")
+        .never_hears_a_secret();
+}
+
+#[tokio::test(start_paused = true)]
 async fn low_confidence_numbers_are_confirmed_before_the_lookup() {
     let a = assistant(merchant()).build();
     let call = Call::new(&a, "CA-mumble", None);

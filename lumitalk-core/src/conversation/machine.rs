@@ -182,7 +182,10 @@ impl Conversation {
             caller: caller.clone(),
             ..Call::default()
         };
-        self.security = Security { failed: 0, locked };
+        self.security = Security {
+            locked,
+            ..Security::default()
+        };
         self.pending = None;
         if resumed {
             out.shared(t.p.restarted());
@@ -190,7 +193,9 @@ impl Conversation {
             out.shared(t.p.greeting(t.store(), t.ctx.merchant.greeting.as_deref()));
         }
         match caller {
-            Some(phone) if !locked && !resumed => {
+            // The caller ID's recent orders are worth fetching only when they may be
+            // named: when the policy trusts caller ID (or verifies nothing).
+            Some(phone) if !locked && !resumed && self.may_list(t, &phone) => {
                 self.phase = Phase::Greeting;
                 self.request_lookup(out, Lookup::Phone { phone }, Origin::CallerId, false);
             }
@@ -278,6 +283,7 @@ impl Conversation {
             },
             Phase::ChooseOrder(_) => self.choose(t, out, None, &[keys.to_string()]),
             Phase::Verify(_) => self.on_challenge_answer(t, out, &verify::readings(&[keys])),
+            Phase::VerifyPhone(_) => self.on_phone_answer(t, out, verify::readings(&[keys])),
             Phase::Answered(_) => match keys {
                 "1" => self.ask_another(t, out),
                 "2" => self.goodbye(t, out),
@@ -440,7 +446,7 @@ impl Conversation {
                 candidates.push(verify::spoken_digits(&heard.text));
                 self.choose(t, out, Some(&heard.text), &candidates)
             }
-            Phase::Verify(_) => {
+            Phase::Verify(_) | Phase::VerifyPhone(_) => {
                 let mut answers: Vec<&str> = Vec::new();
                 if let Some(z) = &c.entities.postal_code {
                     answers.push(z);
@@ -453,7 +459,11 @@ impl Conversation {
                 }
                 answers.push(&heard.text);
                 let readings = verify::readings(&answers);
-                self.on_challenge_answer(t, out, &readings)
+                if matches!(self.phase, Phase::Verify(_)) {
+                    self.on_challenge_answer(t, out, &readings)
+                } else {
+                    self.on_phone_answer(t, out, readings)
+                }
             }
             Phase::Answered(_) => match (reference, answer) {
                 (Some(r), _) => self.follow_reference(t, out, r, heard.confidence),
@@ -506,14 +516,7 @@ impl Conversation {
             Reference::Number(number) => {
                 self.request_lookup(out, Lookup::Number { number }, Origin::Number, false)
             }
-            Reference::Phone(phone) => {
-                let origin = if self.call.caller.as_ref() == Some(&phone) {
-                    Origin::CallerId
-                } else {
-                    Origin::GivenPhone
-                };
-                self.request_lookup(out, Lookup::Phone { phone }, origin, false)
-            }
+            Reference::Phone(phone) => self.follow_phone(t, out, phone),
         }
     }
 
@@ -537,6 +540,7 @@ impl Conversation {
             lookup: lookup.clone(),
             origin,
             speculative,
+            answers: None,
         });
         p.early_result = None;
         out.effect(Effect::Lookup(lookup));

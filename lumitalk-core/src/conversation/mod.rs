@@ -38,6 +38,15 @@
 //! # Guarantees
 //! - Order details (status, tracking, dates, name) are spoken only after the
 //!   caller is verified per the merchant's [`VerificationPolicy`](crate::VerificationPolicy).
+//! - Recent orders are named ("one ending in 1001, placed November 3rd") only when
+//!   the policy trusts caller ID and they are the caller ID's orders (or under no
+//!   verification). A phone number the caller gives names nothing until they say
+//!   the postal code an order ships to (or give one of its order numbers, which is
+//!   then challenged as usual); a wrong code sounds the same whether or not the
+//!   phone has orders.
+//! - The last four digits of the order's phone are asked only when they can prove
+//!   something: never when the caller ID is that phone, nor for an order found by
+//!   a phone number. Otherwise only the shipping postal code verifies.
 //! - Every counter is bounded ([`Limits`]), and so is the whole call (turns and
 //!   duration): every call ends in a transfer or a hangup.
 //! - "agent", "representative" or keypad 0 reaches a transfer whenever the
@@ -86,6 +95,7 @@ mod input;
 mod machine;
 mod orders;
 mod phase;
+mod phone;
 pub mod phrases;
 mod questions;
 mod state;
@@ -97,7 +107,7 @@ pub use context::{Context, Limits};
 pub use input::{Input, Lookup};
 pub use phase::{
     Answered, AskOrder, AskPhone, ChooseOrder, ConfirmNumber, Ended, OfferHuman, OfferOrder, Phase,
-    Retries, Verify,
+    Retries, Verify, VerifyPhone,
 };
 pub use phrases::{Phrases, When};
 pub use state::Conversation;

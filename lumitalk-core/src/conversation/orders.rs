@@ -4,7 +4,7 @@ use super::action::{EscalationReason, Event};
 use super::input::{Input, Lookup};
 use super::machine::{Out, Step};
 use super::phase::{Answered, AskOrder, ChooseOrder, OfferOrder, Phase, Verify};
-use super::state::Conversation;
+use super::state::{Conversation, remember};
 use super::summary::{OrderBrief, OrderSummary, Origin};
 use super::verify;
 use crate::domain::{Order, VerificationPolicy};
@@ -31,7 +31,7 @@ impl Conversation {
             return;
         }
         let origin = pl.origin;
-        p.lookup = None;
+        let answers = p.lookup.take().and_then(|pl| pl.answers);
         p.early_result = None;
         let greeting = matches!(self.phase, Phase::Greeting);
         match input {
@@ -39,6 +39,21 @@ impl Conversation {
             Input::LookupFailed { .. } => {
                 out.shared(t.p.lookup_failed());
                 self.escalate(t, out, EscalationReason::LookupFailed)
+            }
+            // A phone number the caller gave, with their answer: checked the same
+            // way whether or not the phone has orders.
+            Input::OrdersFound {
+                lookup: Lookup::Phone { phone },
+                orders,
+            } if answers.is_some() => {
+                let answers = answers.unwrap_or_default();
+                self.on_phone_orders(t, out, &phone, orders, &answers)
+            }
+            Input::OrdersNotFound {
+                lookup: Lookup::Phone { phone },
+            } if answers.is_some() => {
+                let answers = answers.unwrap_or_default();
+                self.on_phone_orders(t, out, &phone, Vec::new(), &answers)
             }
             Input::OrdersFound { lookup, orders } if !orders.is_empty() => {
                 self.on_orders(t, out, lookup, orders, origin)
@@ -50,6 +65,19 @@ impl Conversation {
         }
     }
 
+    /// Summarizes an order for this call: the last digits of a phone the caller
+    /// gave prove nothing about an order on that phone.
+    pub(crate) fn summarize(&self, order: &Order, origin: Origin) -> OrderSummary {
+        let mut summary = OrderSummary::new(order, self.call.caller.as_ref(), origin);
+        if order
+            .phone()
+            .is_some_and(|p| self.call.given_phones.contains(p))
+        {
+            summary.checks.phone_last4 = None;
+        }
+        summary
+    }
+
     fn on_orders(
         &mut self,
         t: &Step<'_>,
@@ -58,20 +86,31 @@ impl Conversation {
         orders: Vec<Order>,
         origin: Origin,
     ) {
-        let caller = self.call.caller.clone();
         match &lookup {
             Lookup::Number { number } => match orders.iter().find(|o| &o.number == number) {
                 // An order source that is not exact must not make us speak another order.
                 None => self.not_found(t, out, &lookup),
                 Some(order) => {
-                    let summary = OrderSummary::new(order, caller.as_ref(), origin);
+                    let summary = self.summarize(order, origin);
                     self.check_caller(t, out, summary)
                 }
             },
-            Lookup::Phone { .. } => {
+            Lookup::Phone { phone } => {
+                // Only the orders of that very phone, and only when they may be named
+                // before a challenge (the lookup was asked for on that condition; an
+                // inexact order source must not widen it).
+                let listable = self.may_list(t, phone);
+                let no_verification = t.ctx.merchant.verification == VerificationPolicy::None;
+                let orders: Vec<Order> = orders
+                    .into_iter()
+                    .filter(|o| listable && (no_verification || o.phone() == Some(phone)))
+                    .collect();
+                if self.security.locked || orders.is_empty() {
+                    return self.not_found(t, out, &lookup);
+                }
                 if let [order] = orders.as_slice() {
                     self.phase = Phase::OfferOrder(OfferOrder {
-                        order: OrderSummary::new(order, caller.as_ref(), origin),
+                        order: self.summarize(order, origin),
                         origin,
                         retries: Default::default(),
                     });
@@ -120,6 +159,9 @@ impl Conversation {
             out.shared(t.p.locked_out());
             return self.escalate(t, out, EscalationReason::Verification);
         }
+        if self.security.verified.contains(&order.number) {
+            return self.answer(t, out, order);
+        }
         match t.ctx.merchant.verification {
             VerificationPolicy::None => return self.answer(t, out, order),
             VerificationPolicy::CallerIdOrChallenge if order.checks.caller_matches => {
@@ -150,11 +192,18 @@ impl Conversation {
         if verify::matches(&v.order.checks, readings) {
             let order = v.order.clone();
             out.record(Event::Verified);
+            remember(&mut self.security.verified, order.number.clone());
             return self.answer(t, out, order);
         }
         if !verify::is_attempt(readings) {
             return self.on_unclear(t, out, None);
         }
+        self.fail_challenge(t, out)
+    }
+
+    /// A wrong answer to a challenge: counted per call (and by the driver across
+    /// calls); asked again, or, after too many, nothing is disclosed.
+    pub(crate) fn fail_challenge(&mut self, t: &Step<'_>, out: &mut Out) {
         self.security.failed = self.security.failed.saturating_add(1);
         out.record(Event::VerificationFailed);
         if self.security.failed >= t.ctx.limits.max_failed_challenges {
@@ -165,7 +214,7 @@ impl Conversation {
         self.ask(t, out, true)
     }
 
-    fn answer(&mut self, t: &Step<'_>, out: &mut Out, order: OrderSummary) {
+    pub(crate) fn answer(&mut self, t: &Step<'_>, out: &mut Out, order: OrderSummary) {
         let text = format!(
             "{} {}",
             t.p.thanks(order.first_name.as_deref()),

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::summary::{OrderBrief, OrderSummary, Origin};
-use crate::domain::{ExpectedEntity, OrderNumber};
+use crate::domain::{ExpectedEntity, OrderNumber, PhoneNumber};
 use crate::store::CallOutcome;
 
 fn is_zero(n: &u8) -> bool {
@@ -43,6 +43,9 @@ pub enum Phase {
     ChooseOrder(ChooseOrder),
     /// Asking a verification challenge.
     Verify(Verify),
+    /// Asking the postal code (or an order number) for a phone number the caller
+    /// gave, before naming any of its orders.
+    VerifyPhone(VerifyPhone),
     /// Answered; asking "anything else?".
     Answered(Answered),
     /// Offering to connect a human.
@@ -129,6 +132,20 @@ pub struct Verify {
     pub retries: Retries,
 }
 
+/// "To protect your privacy, please say the ZIP code the order ships to, or the
+/// order number." The phone's orders are looked up with the answer and checked
+/// against it: a phone number alone names no order. Failed answers count like
+/// any challenge's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyPhone {
+    /// The phone number the caller gave (`Debug` masks it).
+    #[serde(rename = "f")]
+    pub phone: PhoneNumber,
+    /// Silences and unclear answers.
+    #[serde(rename = "r", default)]
+    pub retries: Retries,
+}
+
 /// The answer was given; "anything else?".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Answered {
@@ -168,6 +185,7 @@ impl Phase {
             Phase::OfferOrder(_) => "offer_order",
             Phase::ChooseOrder(_) => "choose_order",
             Phase::Verify(_) => "verify",
+            Phase::VerifyPhone(_) => "verify_phone",
             Phase::Answered(_) => "answered",
             Phase::OfferHuman(_) => "offer_human",
             Phase::Transferring => "transferring",
@@ -184,6 +202,7 @@ impl Phase {
             Phase::OfferOrder(p) => Some(&mut p.retries),
             Phase::ChooseOrder(p) => Some(&mut p.retries),
             Phase::Verify(p) => Some(&mut p.retries),
+            Phase::VerifyPhone(p) => Some(&mut p.retries),
             Phase::Answered(p) => Some(&mut p.retries),
             Phase::OfferHuman(p) => Some(&mut p.retries),
             Phase::New | Phase::Greeting | Phase::Transferring | Phase::Ended(_) => None,
@@ -210,7 +229,7 @@ impl Phase {
             | Phase::Answered(_)
             | Phase::OfferHuman(_) => ExpectedEntity::YesNo,
             Phase::ChooseOrder(_) => ExpectedEntity::OrderChoice,
-            Phase::Verify(_) => ExpectedEntity::Verification,
+            Phase::Verify(_) | Phase::VerifyPhone(_) => ExpectedEntity::Verification,
             Phase::Transferring | Phase::Ended(_) => ExpectedEntity::None,
         }
     }

@@ -68,6 +68,7 @@ impl Conversation {
             Phase::OfferOrder(o) => personal(p.offer_order(&o.order.brief(), t.when(), rephrase)),
             Phase::ChooseOrder(c) => personal(p.choose_order(&c.orders, t.when(), rephrase)),
             Phase::Verify(v) => shared(p.challenge(&v.order.checks, rephrase)),
+            Phase::VerifyPhone(_) => shared(p.challenge_phone(rephrase)),
             Phase::Answered(_) => shared(p.anything_else(rephrase)),
             Phase::OfferHuman(_) => shared(p.offer_human(rephrase)),
             _ if rephrase => shared(p.ask_order_rephrased()),

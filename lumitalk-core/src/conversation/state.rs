@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::input::{Input, Lookup};
 use super::phase::Phase;
 use super::summary::{Origin, ts_ms};
-use crate::domain::{PhoneNumber, Timestamp};
+use crate::domain::{OrderNumber, PhoneNumber, Timestamp};
 use crate::store::CallOutcome;
 
 fn is_zero(n: &u8) -> bool {
@@ -49,16 +49,35 @@ pub(crate) struct Call {
     /// The session was lost: the next reply starts with an apology.
     #[serde(rename = "r", default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) resumed: bool,
+    /// Phone numbers the caller gave (at most [`MAX_REMEMBERED`]): the last digits
+    /// of these prove nothing about an order.
+    #[serde(rename = "g", default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) given_phones: Vec<PhoneNumber>,
+}
+
+/// Phone numbers and verified orders remembered per call.
+pub(crate) const MAX_REMEMBERED: usize = 4;
+
+/// Pushes `item` to a short most-recent-last list without duplicates.
+pub(crate) fn remember<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    list.retain(|x| x != &item);
+    list.push(item);
+    if list.len() > MAX_REMEMBERED {
+        list.remove(0);
+    }
 }
 
 /// Verification across the call. Failed answers are counted here, not in the
 /// verify phase, so that switching orders does not reset them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub(crate) struct Security {
     #[serde(rename = "f", default, skip_serializing_if = "is_zero")]
     pub(crate) failed: u8,
     #[serde(rename = "l", default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) locked: bool,
+    /// Orders the caller was verified for on this call (at most [`MAX_REMEMBERED`]).
+    #[serde(rename = "v", default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) verified: Vec<OrderNumber>,
 }
 
 /// What the caller said, while its classification is pending.
@@ -74,6 +93,18 @@ impl std::fmt::Debug for Heard {
     }
 }
 
+/// Readings of the caller's answer to "the ZIP code or the order number" for a
+/// phone number's orders, kept while those orders are looked up. `Debug` shows
+/// how many.
+#[derive(Clone, PartialEq, Default)]
+pub(crate) struct Answers(pub(crate) Vec<String>);
+
+impl std::fmt::Debug for Answers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Answers({} readings)", self.0.len())
+    }
+}
+
 /// A lookup in flight.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PendingLookup {
@@ -82,6 +113,9 @@ pub(crate) struct PendingLookup {
     /// Requested before classification, on a guess from the raw text; dropped if
     /// the classification does not want it.
     pub(crate) speculative: bool,
+    /// For a phone number the caller gave: their answer to check the orders
+    /// against before naming any.
+    pub(crate) answers: Option<Answers>,
 }
 
 /// Effects in flight.
@@ -112,8 +146,8 @@ impl Conversation {
                 ..Call::default()
             },
             security: Security {
-                failed: 0,
                 locked: verification_locked,
+                ..Security::default()
             },
             phase: Phase::AskOrder(Default::default()),
             pending: None,

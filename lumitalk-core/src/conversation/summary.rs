@@ -31,6 +31,15 @@ pub enum Origin {
     GivenPhone,
 }
 
+impl Origin {
+    /// Whether the last digits of the order's phone can prove anything: only for
+    /// an order the caller named by number (not one found by a phone number the
+    /// caller gave or called from).
+    pub fn allows_phone_challenge(self) -> bool {
+        self == Origin::Number
+    }
+}
+
 /// An order's number and date: enough to name it in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderBrief {
@@ -192,18 +201,24 @@ impl fmt::Debug for OrderSummary {
 
 impl OrderSummary {
     /// Summarizes `order` for a call from `caller`, found by `origin`.
+    ///
+    /// The last four digits of the order's phone are a challenge only when they
+    /// can prove something: not when the caller ID is that phone (whoever spoofs a
+    /// caller ID knows its digits), and not when the order was found by a phone
+    /// number (the caller's own, or one they gave). Otherwise only the shipping
+    /// postal code is asked.
     pub fn new(order: &Order, caller: Option<&PhoneNumber>, origin: Origin) -> Self {
         let phone = order.phone();
+        let caller_matches = matches!((caller, phone), (Some(c), Some(p)) if c == p);
         let checks = Checks {
-            caller_matches: matches!((caller, phone), (Some(c), Some(p)) if c == p),
+            caller_matches,
             postal_code: order
                 .shipping_postal_code
                 .clone()
                 .filter(|z| !z.as_str().trim().is_empty()),
-            phone_last4: match origin {
-                Origin::GivenPhone => None,
-                _ => phone.map(|p| p.last_digits(4).to_string()),
-            },
+            phone_last4: phone
+                .filter(|_| origin.allows_phone_challenge() && !caller_matches)
+                .map(|p| p.last_digits(4).to_string()),
         };
         let first_name = order
             .customer

@@ -83,10 +83,13 @@ fn contact(name: &str, p: &str) -> Option<CustomerContact> {
 }
 
 /// The fixture's orders:
-/// - 1001 Jane Doe, ships to 94105, in transit with UPS (tracking 1Z999AA10123456784);
-/// - 1002 Jane Doe, unfulfilled;
-/// - 1003 John Roe, ships to 10001, delivered (tracking 9400111899223100012345);
-/// - 1004 Ann Smith, no phone, ships to 60601, cancelled and refunded.
+/// - 1001 Jane Doe, ships to 94105, placed Nov 24, $49.90, a Trail Tent, in transit
+///   with UPS (tracking 1Z999AA10123456784), expected Dec 2;
+/// - 1002 Jane Doe, ships to 94105, placed Nov 3, $75.00, a Camp Stove, unfulfilled;
+/// - 1003 John Roe, ships to 10001, placed Nov 10, $129.00, Hiking Boots, delivered
+///   Nov 14 (tracking 9400111899223100012345);
+/// - 1004 Ann Smith, no phone, ships to 60601, placed Oct 1, $33.50, a Rain Jacket,
+///   cancelled Oct 2 and refunded.
 pub fn orders() -> Vec<Order> {
     let mut o1 = order("1001", ts(2025, 11, 24));
     o1.customer = contact("Jane Doe", JANE_PHONE);
@@ -105,11 +108,14 @@ pub fn orders() -> Vec<Order> {
     let mut o2 = order("1002", ts(2025, 11, 3));
     o2.customer = contact("Jane Doe", JANE_PHONE);
     o2.shipping_postal_code = Some(PostalCode::new("94105"));
+    o2.total = Money::new(7500, "USD");
+    o2.line_items[0].title = "Camp Stove".into();
     let mut o3 = order("1003", ts(2025, 11, 10));
     o3.customer = contact("John Roe", JOHN_PHONE);
     o3.shipping_postal_code = Some(PostalCode::new("10001"));
     o3.fulfillment_status = FulfillmentStatus::Fulfilled;
     o3.total = Money::new(12900, "USD");
+    o3.line_items[0].title = "Hiking Boots".into();
     o3.fulfillments = vec![Fulfillment {
         status: ShipmentStatus::Delivered,
         carrier: Some("USPS".into()),
@@ -129,49 +135,117 @@ pub fn orders() -> Vec<Order> {
     o4.shipping_postal_code = Some(PostalCode::new("60601"));
     o4.cancelled_at = Some(ts(2025, 10, 2));
     o4.financial_status = FinancialStatus::Refunded;
+    o4.total = Money::new(3350, "USD");
+    o4.line_items[0].title = "Rain Jacket".into();
     vec![o1, o2, o3, o4]
 }
 
-/// Words that must never be spoken before the caller is verified for that order.
+/// A customer of the fixture and what proves it is them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Owner {
+    pub name: &'static str,
+    pub phone: Option<&'static str>,
+    pub postal_code: &'static str,
+}
+
+pub const JANE: Owner = Owner {
+    name: "jane",
+    phone: Some(JANE_PHONE),
+    postal_code: "94105",
+};
+pub const JOHN: Owner = Owner {
+    name: "john",
+    phone: Some(JOHN_PHONE),
+    postal_code: "10001",
+};
+pub const ANN: Owner = Owner {
+    name: "ann",
+    phone: None,
+    postal_code: "60601",
+};
+
+/// Words that must never be spoken before the caller is verified for that order,
+/// with whose they are (`None`: any order's, e.g. status words).
+pub const SECRETS: &[(&str, Option<Owner>)] = &[
+    // Names, postal codes, tracking, carriers.
+    ("Jane", Some(JANE)),
+    ("Doe", Some(JANE)),
+    ("94105", Some(JANE)),
+    ("1Z999AA10123456784", Some(JANE)),
+    ("UPS", Some(JANE)),
+    ("John", Some(JOHN)),
+    ("Roe", Some(JOHN)),
+    ("10001", Some(JOHN)),
+    ("9400111899223100012345", Some(JOHN)),
+    ("USPS", Some(JOHN)),
+    ("Ann", Some(ANN)),
+    ("Smith", Some(ANN)),
+    ("60601", Some(ANN)),
+    // Order numbers (beyond what the caller said: echoes are allowed).
+    ("1001", Some(JANE)),
+    ("1002", Some(JANE)),
+    ("1003", Some(JOHN)),
+    ("1004", Some(ANN)),
+    // Dates: placed, expected, delivered, cancelled.
+    ("November 24th", Some(JANE)),
+    ("December 2nd", Some(JANE)),
+    ("November 3rd", Some(JANE)),
+    ("November 10th", Some(JOHN)),
+    ("November 14th", Some(JOHN)),
+    ("October 1st", Some(ANN)),
+    ("October 2nd", Some(ANN)),
+    // Items and totals.
+    ("Trail Tent", Some(JANE)),
+    ("Camp Stove", Some(JANE)),
+    ("Hiking Boots", Some(JOHN)),
+    ("Rain Jacket", Some(ANN)),
+    ("forty-nine dollars", Some(JANE)),
+    ("seventy-five dollars", Some(JANE)),
+    ("one hundred twenty-nine", Some(JOHN)),
+    ("thirty-three dollars", Some(ANN)),
+    // Any order's status.
+    ("delivered", None),
+    ("shipped", None),
+    ("cancelled", None),
+    ("refunded", None),
+];
+
+/// The words of [`SECRETS`].
 pub fn secrets() -> Vec<&'static str> {
-    vec![
-        "Jane",
-        "Doe",
-        "John",
-        "Roe",
-        "Ann",
-        "Smith",
-        "94105",
-        "10001",
-        "60601",
-        "1Z999AA10123456784",
-        "9400111899223100012345",
-        "UPS",
-        "USPS",
-        "delivered",
-        "shipped",
-        "cancelled",
-        "refunded",
-        "forty-nine",
-        "one hundred twenty-nine",
-    ]
+    SECRETS.iter().map(|(s, _)| *s).collect()
+}
+
+/// Whose secret this is.
+pub fn owner_of(secret: &str) -> Option<Owner> {
+    SECRETS
+        .iter()
+        .find(|(s, _)| *s == secret)
+        .and_then(|(_, o)| *o)
+}
+
+fn squeeze(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+/// Whether `text` says `secret`: numbers and codes also when spaced out
+/// ("1 0 0 1"), phrases case-insensitively, single words as whole words.
+pub fn says(text: &str, secret: &str) -> bool {
+    if secret.chars().any(|c| c.is_ascii_digit()) {
+        squeeze(text).contains(&squeeze(secret))
+    } else if secret.contains([' ', '-']) {
+        text.to_lowercase().contains(&secret.to_lowercase())
+    } else {
+        text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            .any(|w| w.eq_ignore_ascii_case(secret))
+    }
 }
 
 /// Whether spoken text leaks a fixture secret (also in spaced-out form).
 pub fn leaked(text: &str) -> Option<&'static str> {
-    let squeezed: String = text
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    secrets().into_iter().find(|s| {
-        let word_hit = text
-            .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
-            .any(|w| w.eq_ignore_ascii_case(s));
-        let digits =
-            s.chars().all(|c| c.is_ascii_alphanumeric()) && s.chars().any(|c| c.is_ascii_digit());
-        word_hit || (digits && squeezed.contains(&s.to_ascii_uppercase()))
-    })
+    secrets().into_iter().find(|s| says(text, s))
 }
 
 /// A synchronous keyword classifier, enough to drive the machine in tests.

@@ -69,6 +69,9 @@ pub trait Phrases: Send + Sync + fmt::Debug {
     fn lookup_failed(&self) -> &'static str;
     /// The verification challenge for the checks available.
     fn challenge(&self, checks: &Checks, rephrase: bool) -> &'static str;
+    /// The challenge for a phone number the caller gave, before any of its orders
+    /// is named: "please say the ZIP code the order ships to, or the order number."
+    fn challenge_phone(&self, rephrase: bool) -> &'static str;
     /// A wrong answer, with tries left.
     fn challenge_retry(&self) -> &'static str;
     /// Too many wrong answers: nothing will be disclosed.

@@ -170,6 +170,16 @@ impl Phrases for English {
         }
     }
 
+    fn challenge_phone(&self, rephrase: bool) -> &'static str {
+        if rephrase {
+            "Please enter the five digit ZIP code of the shipping address, or the order number, \
+             then press pound."
+        } else {
+            "To protect your privacy, please say or enter the ZIP code the order ships to, \
+             or the order number."
+        }
+    }
+
     fn challenge_retry(&self) -> &'static str {
         "That doesn't match what we have on file. Let's try again."
     }
@@ -318,6 +328,7 @@ impl Phrases for English {
             }
         }
         for rephrase in [false, true] {
+            out.push(self.challenge_phone(rephrase).into());
             out.push(self.anything_else(rephrase).into());
             out.push(self.offer_human(rephrase).into());
         }

@@ -447,6 +447,76 @@ async fn the_lockout_threshold_is_configurable() {
     call.presses("1003").await.hears("For your security");
 }
 
+fn strict_lockout() -> Assistant {
+    assistant(merchant())
+        .verification_lockout(LockoutPolicy {
+            max_failures: 2,
+            window: Duration::from_secs(600),
+        })
+        .build()
+}
+
+#[tokio::test(start_paused = true)]
+async fn anonymous_callers_share_one_lockout() {
+    let a = strict_lockout();
+    for id in ["CA-anon-1", "CA-anon-2"] {
+        let call = Call::new(&a, id, None);
+        call.rings().await;
+        call.presses("1003").await.hears("ZIP code");
+        call.presses("99999").await.hears("doesn't match");
+    }
+    // A third anonymous caller: no challenge is asked, nothing is disclosed.
+    let call = Call::new(&a, "CA-anon-3", None);
+    call.rings().await;
+    call.presses("1003")
+        .await
+        .hears("For your security, I can't share order details on this call.")
+        .hears("Would you like me to connect you")
+        .never_hears_a_secret();
+    call.says("yes").await.gets_transferred_to(AGENT_PHONE);
+    // Callers with a number are not affected (but order 1003 is: see below).
+    let call = Call::new(&a, "CA-known", Some(STRANGER_PHONE));
+    call.rings().await;
+    call.presses("1001").await.hears("ZIP code");
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_on_one_order_from_many_numbers_lock_that_order() {
+    let a = strict_lockout();
+    for (id, from) in [("CA-o1", "+13125550001"), ("CA-o2", "+13125550002")] {
+        let call = Call::new(&a, id, Some(from));
+        call.rings().await;
+        call.presses("1003").await.hears("ZIP code");
+        call.presses("99999").await.hears("doesn't match");
+    }
+    // A third number asking about the same order: locked, even with the right code.
+    let call = Call::new(&a, "CA-o3", Some("+13125550003"));
+    call.rings().await;
+    call.presses("1003")
+        .await
+        .hears("For your security, I can't share order details on this call.")
+        .never_hears_a_secret();
+    call.says("yes").await.gets_transferred_to(AGENT_PHONE);
+    // Another order is still answered after its challenge.
+    let call = Call::new(&a, "CA-o4", Some("+13125550004"));
+    call.rings().await;
+    call.presses("1001").await.hears("ZIP code");
+    call.presses("94105").await.hears("Thanks, Jane.");
+    // Wrong codes for a phone number's orders count against those orders too.
+    for (id, from) in [("CA-p1", "+13125550005"), ("CA-p2", "+13125550006")] {
+        let call = Call::new(&a, id, Some(from));
+        call.rings().await;
+        call.presses("4155550123").await.hears("ZIP code");
+        call.presses("99999").await.hears("doesn't match");
+    }
+    let call = Call::new(&a, "CA-p3", Some("+13125550007"));
+    call.rings().await;
+    call.presses("1002")
+        .await
+        .hears("For your security")
+        .never_hears_a_secret();
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_cancel_request_is_transferred_and_an_unanswered_transfer_promises_a_callback() {
     let a = assistant(merchant()).build();

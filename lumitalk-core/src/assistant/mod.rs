@@ -27,9 +27,11 @@
 //! in [`TurnOutcome::errors`] (and the call record), and the caller always hears
 //! something and can reach a human.
 //!
-//! Repeated verification failures from one caller number across calls lock the
-//! number out of verification for a while ([`LockoutPolicy`]). The count is kept
-//! in this process's memory.
+//! Repeated verification failures across calls lock out, for a while
+//! ([`LockoutPolicy`]): the caller's number (callers without one share a single
+//! bucket), and each order the failures were about, whoever asked. A locked caller
+//! is asked no challenge; a call that comes to a locked order discloses nothing
+//! more; both are offered a human. The counts are kept in this process's memory.
 //!
 //! # Example
 //! ```

@@ -181,6 +181,15 @@ impl Assistant {
                     }
                 }
                 c.errors.extend(failures);
+                if let Input::OrdersFound { orders, .. } = &input
+                    && orders
+                        .iter()
+                        .any(|o| inner.lockout.is_order_locked(&merchant.id, &o.number, now))
+                {
+                    // An order locked out after repeated failures across calls:
+                    // nothing is disclosed on this call.
+                    conv.lock_verification();
+                }
                 actions.extend(conv.handle(inner.clock.now(), &ctx, input));
             }
         }
@@ -253,7 +262,12 @@ impl Assistant {
         let mut ended = None;
         for e in &c.events {
             match e {
-                Event::VerificationFailed => inner.lockout.record_failure(caller.as_ref(), now),
+                Event::VerificationFailed => inner.lockout.record_failure(
+                    caller.as_ref(),
+                    &merchant.id,
+                    conv.failed_challenge_orders(),
+                    now,
+                ),
                 Event::Ended(outcome) => ended = Some(*outcome),
                 _ => {}
             }

@@ -4,10 +4,10 @@ use super::action::{EscalationReason, Event};
 use super::input::{Input, Lookup};
 use super::machine::{Out, Step};
 use super::phase::{Answered, AskOrder, ChooseOrder, OfferOrder, Phase, Verify};
-use super::state::{Conversation, remember};
+use super::state::{Conversation, MAX_REMEMBERED, remember};
 use super::summary::{OrderBrief, OrderSummary, Origin};
 use super::verify;
-use crate::domain::{Order, VerificationPolicy};
+use crate::domain::{Order, OrderNumber, VerificationPolicy};
 use crate::reply::ListenSpec;
 
 impl Conversation {
@@ -198,12 +198,17 @@ impl Conversation {
         if !verify::is_attempt(readings) {
             return self.on_unclear(t, out, None);
         }
-        self.fail_challenge(t, out)
+        let number = v.order.number.clone();
+        self.fail_challenge(t, out, vec![number])
     }
 
-    /// A wrong answer to a challenge: counted per call (and by the driver across
-    /// calls); asked again, or, after too many, nothing is disclosed.
-    pub(crate) fn fail_challenge(&mut self, t: &Step<'_>, out: &mut Out) {
+    /// A wrong answer to a challenge about `orders`: counted per call (and by the
+    /// driver across calls, per caller and per order); asked again, or, after too
+    /// many, nothing is disclosed.
+    pub(crate) fn fail_challenge(&mut self, t: &Step<'_>, out: &mut Out, orders: Vec<OrderNumber>) {
+        let mut orders = orders;
+        orders.truncate(MAX_REMEMBERED);
+        self.security.challenged = orders;
         self.security.failed = self.security.failed.saturating_add(1);
         out.record(Event::VerificationFailed);
         if self.security.failed >= t.ctx.limits.max_failed_challenges {

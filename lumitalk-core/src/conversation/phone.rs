@@ -97,7 +97,10 @@ impl Conversation {
                         let summary = self.summarize(order, Origin::GivenPhone);
                         self.check_caller(t, out, summary)
                     }
-                    None => self.fail_challenge(t, out),
+                    None => {
+                        let numbers = mine.iter().map(|o| o.number.clone()).collect();
+                        self.fail_challenge(t, out, numbers)
+                    }
                 }
             }
             [order] => {

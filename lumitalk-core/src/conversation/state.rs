@@ -78,6 +78,9 @@ pub(crate) struct Security {
     /// Orders the caller was verified for on this call (at most [`MAX_REMEMBERED`]).
     #[serde(rename = "v", default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) verified: Vec<OrderNumber>,
+    /// The orders the last wrong challenge answer was about.
+    #[serde(rename = "c", default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) challenged: Vec<OrderNumber>,
 }
 
 /// What the caller said, while its classification is pending.
@@ -197,6 +200,27 @@ impl Conversation {
     /// The caller ID the call started with.
     pub fn caller(&self) -> Option<&PhoneNumber> {
         self.call.caller.as_ref()
+    }
+
+    /// The orders the caller's last wrong challenge answer was about: after an
+    /// [`Event::VerificationFailed`](super::Event::VerificationFailed), a driver
+    /// counts the failure against each of them (across calls and callers), as well
+    /// as against the caller.
+    pub fn failed_challenge_orders(&self) -> &[OrderNumber] {
+        &self.security.challenged
+    }
+
+    /// Locks the rest of this call out of verification: no challenge is asked and
+    /// nothing is disclosed; the caller is offered a human instead. A driver calls
+    /// it before feeding a lookup's result that holds an order locked out after
+    /// repeated failures across calls.
+    pub fn lock_verification(&mut self) {
+        self.security.locked = true;
+    }
+
+    /// Whether verification is locked for this call.
+    pub fn is_verification_locked(&self) -> bool {
+        self.security.locked
     }
 
     /// Whether synthesis failed twice in a row: the driver should use the carrier's

@@ -2,7 +2,9 @@
 //! Shopify compliance routes, with body limits, timeouts and masked logging.
 
 use std::collections::HashMap;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -14,9 +16,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use lumitalk_core::assistant::{Assistant, TurnOutcome};
 use lumitalk_core::{
-    AudioId, AudioStore, CallRecordStore, Clock, InboundRequest, MerchantId, RetentionPolicy,
-    Telephony,
+    AudioId, AudioStore, AudioStream, CallRecordStore, Clock, InboundRequest, MerchantId,
+    RetentionPolicy, SpeechError, Telephony,
 };
+use lumitalk_twilio::public_url::{path_prefix, signed_url_candidates, strip_prefix};
 use secrecy::SecretString;
 use url::Url;
 
@@ -36,7 +39,8 @@ pub struct App {
     pub assistant: Assistant,
     /// The carrier.
     pub telephony: Arc<dyn Telephony>,
-    /// The base URL the carrier reaches us at; signatures are checked against it.
+    /// The base URL the carrier reaches us at (possibly with a path prefix);
+    /// signatures are checked against it + the request's path and query.
     pub public_url: Url,
     /// Metrics.
     pub metrics: Arc<Metrics>,
@@ -76,7 +80,38 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Builds the router.
+///
+/// When `LUMITALK_PUBLIC_URL` has a path prefix (`https://bot.example.com/lt`),
+/// the TwiML URLs Twilio follows carry it, and most reverse proxies strip it
+/// before forwarding; some pass it through. So every route answers both at `/`
+/// and under the prefix, and the signed URL is rebuilt accordingly (see
+/// [`lumitalk_twilio::public_url`]).
 pub fn router(state: AppState) -> Router {
+    let prefix = path_prefix(&state.public_url).to_string();
+    let app = if prefix.is_empty() {
+        routes()
+    } else if is_plain_path(&prefix) {
+        routes().merge(Router::new().nest(&prefix, routes()))
+    } else {
+        tracing::warn!(
+            "LUMITALK_PUBLIC_URL's path has characters the router cannot match; \
+             routes answer only with the prefix stripped by the proxy"
+        );
+        routes()
+    };
+    app.layer(middleware::from_fn(access_log))
+        .layer(middleware::from_fn(deadline))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// Letters, digits, `-._~%` and `/`: nothing axum reads as a route pattern.
+fn is_plain_path(path: &str) -> bool {
+    path.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~%/".contains(&b))
+}
+
+fn routes() -> Router<AppState> {
     Router::new()
         .route("/twilio/voice", post(carrier_webhook).get(carrier_webhook))
         .route("/twilio/gather", post(carrier_webhook))
@@ -95,10 +130,6 @@ pub fn router(state: AppState) -> Router {
             put(admin::set_hold).delete(admin::release_hold),
         )
         .route("/shopify/webhooks", post(shopify_webhooks::handle))
-        .layer(middleware::from_fn(access_log))
-        .layer(middleware::from_fn(deadline))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(state)
 }
 
 async fn deadline(req: Request, next: Next) -> Response {
@@ -109,15 +140,13 @@ async fn deadline(req: Request, next: Next) -> Response {
 }
 
 /// Logs method, path (never the query, which may carry personal data), status
-/// and latency. Headers and bodies are never logged.
+/// and latency. Headers and bodies are never logged. Path segments that are
+/// personal or a capability are logged as their template: a caller's phone
+/// number, and audio ids (whoever knows one can fetch the audio, which may hold
+/// order details).
 async fn access_log(req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let logged_path = if path.starts_with("/admin/callers/") {
-        "/admin/callers/{phone}".to_string()
-    } else {
-        path
-    };
+    let logged_path = path_template(req.uri().path());
     let started = Instant::now();
     let resp = next.run(req).await;
     tracing::info!(
@@ -128,6 +157,20 @@ async fn access_log(req: Request, next: Next) -> Response {
         "request"
     );
     resp
+}
+
+/// `path` with personal or secret segments replaced by their template (any
+/// public path prefix kept).
+fn path_template(path: &str) -> String {
+    for (marker, template) in [
+        ("/admin/callers/", "/admin/callers/{phone}"),
+        ("/audio/", "/audio/{id}"),
+    ] {
+        if let Some(i) = path.find(marker) {
+            return format!("{}{template}", &path[..i]);
+        }
+    }
+    path.to_string()
 }
 
 fn route_name(path: &str) -> &'static str {
@@ -148,13 +191,15 @@ async fn carrier_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let route = route_name(uri.path());
+    let route = route_name(strip_prefix(&state.public_url, uri.path()));
     let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let url = match state.public_url.join(path_and_query) {
-        Ok(u) => u,
-        Err(_) => return (StatusCode::BAD_REQUEST, "bad request URL").into_response(),
+    // What Twilio signed: the public URL (with its path prefix) + path and query.
+    // `Url::join` would drop the prefix.
+    let mut candidates = signed_url_candidates(&state.public_url, path_and_query).into_iter();
+    let Some(url) = candidates.next() else {
+        return (StatusCode::BAD_REQUEST, "bad request URL").into_response();
     };
-    let request = InboundRequest {
+    let mut request = InboundRequest {
         method: method.to_string(),
         url,
         headers: headers
@@ -163,7 +208,16 @@ async fn carrier_webhook(
             .collect(),
         body,
     };
-    let event = match state.telephony.parse_webhook(&request) {
+    let mut parsed = state.telephony.parse_webhook(&request);
+    // A proxy that passed the prefix through: the second candidate.
+    for url in candidates {
+        if !matches!(&parsed, Err(e) if e.is_auth_failure()) {
+            break;
+        }
+        request.url = url;
+        parsed = state.telephony.parse_webhook(&request);
+    }
+    let event = match parsed {
         Ok(e) => e,
         Err(e) if e.is_auth_failure() => {
             tracing::warn!(route, error = %e, "refused carrier webhook");
@@ -176,8 +230,9 @@ async fn carrier_webhook(
             return (StatusCode::BAD_REQUEST, e.to_string()).into_response();
         }
     };
+    let started = Instant::now();
     let outcome = state.assistant.handle(event).await;
-    record_turn_metrics(&state.metrics, &outcome);
+    record_turn_metrics(&state.metrics, &outcome, started.elapsed());
     let rendered = state.telephony.render(&outcome.reply);
     state.metrics.webhook(route, 200);
     (
@@ -187,9 +242,11 @@ async fn carrier_webhook(
         .into_response()
 }
 
-fn record_turn_metrics(m: &Metrics, outcome: &TurnOutcome) {
+/// `turn` is measured here, to the microsecond, for the turn histogram; the
+/// stage times come from the assistant in whole milliseconds.
+fn record_turn_metrics(m: &Metrics, outcome: &TurnOutcome, turn: Duration) {
     let t = &outcome.timings;
-    m.observe_turn(Duration::from_millis(t.total_ms as u64));
+    m.observe_turn(turn);
     for (stage, ms) in [
         ("classify", t.classify_ms),
         ("lookup", t.lookup_ms),
@@ -210,18 +267,21 @@ fn record_turn_metrics(m: &Metrics, outcome: &TurnOutcome) {
     }
 }
 
-/// `GET /audio/{id}`: synthesized audio for the carrier's `<Play>`.
+/// `GET /audio/{id}`: synthesized audio for the carrier's `<Play>`, streamed as
+/// it arrives when synthesis is still running (chunked transfer encoding). A
+/// synthesis that fails mid-way aborts the response, so the carrier never
+/// mistakes truncated audio for a complete file.
 async fn audio(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     if !AudioId::is_well_formed(&id) {
         return (StatusCode::NOT_FOUND, "no such audio").into_response();
     }
-    match state.audio.get(&AudioId::new(id)).await {
-        Ok(Some(audio)) => (
+    match state.audio.get_stream(&AudioId::new(id)).await {
+        Ok(Some(stream)) => (
             [
-                (header::CONTENT_TYPE, audio.format.content_type()),
+                (header::CONTENT_TYPE, stream.format().content_type()),
                 (header::CACHE_CONTROL, "private, max-age=300"),
             ],
-            Body::from(audio.bytes),
+            Body::from_stream(Chunks(stream)),
         )
             .into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "no such audio").into_response(),
@@ -229,6 +289,17 @@ async fn audio(State(state): State<AppState>, Path(id): Path<String>) -> Respons
             tracing::warn!(error = %e, "audio store failed");
             (StatusCode::SERVICE_UNAVAILABLE, "audio unavailable").into_response()
         }
+    }
+}
+
+/// An [`AudioStream`] as the `Stream` an HTTP body is built from.
+struct Chunks(AudioStream);
+
+impl futures_core::Stream for Chunks {
+    type Item = Result<Bytes, SpeechError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0.poll_next_chunk(cx)
     }
 }
 
@@ -252,4 +323,33 @@ async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(gauges),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn personal_and_capability_segments_are_logged_as_templates() {
+        for (path, logged) in [
+            ("/audio/0123456789abcdef0123456789abcdef", "/audio/{id}"),
+            (
+                "/lt/audio/0123456789abcdef0123456789abcdef",
+                "/lt/audio/{id}",
+            ),
+            ("/admin/callers/+14155550123", "/admin/callers/{phone}"),
+            ("/twilio/gather", "/twilio/gather"),
+            ("/healthz", "/healthz"),
+        ] {
+            assert_eq!(path_template(path), logged);
+        }
+    }
+
+    #[test]
+    fn prefixes_the_router_can_nest() {
+        assert!(is_plain_path("/lt"));
+        assert!(is_plain_path("/a/b-c_d.e~%20"));
+        assert!(!is_plain_path("/{x}"));
+        assert!(!is_plain_path("/*rest"));
+    }
 }

@@ -77,6 +77,30 @@ async fn agent_unanswered_tells_the_caller_what_happens_next() {
 }
 
 #[tokio::test]
+async fn an_unknown_dial_status_still_tells_the_caller_what_happens_next() {
+    // A DialCallStatus Twilio may add one day must not drop the call with a 400.
+    let server = TestServer::start(&[]).await;
+    let trace = follow_call(&server, "+14085550111", &[Say::Keys("0")], "rerouted").await;
+    assert_eq!(trace.transferred_to.as_deref(), Some("+14155550100"));
+    assert!(
+        trace.statuses.iter().all(|s| *s == 200),
+        "{:?}",
+        trace.statuses
+    );
+    assert!(trace.hung_up, "ends politely: {}", trace.all_heard());
+}
+
+#[tokio::test]
+async fn an_unknown_call_status_is_ignored() {
+    let server = TestServer::start(&[]).await;
+    let mut p = common::base_params("CA00000000000000000000000000000077", "+14085550111");
+    p.retain(|(k, _)| k != "CallStatus");
+    p.push(("CallStatus".into(), "teleported".into()));
+    let (status, _) = server.post_signed("/twilio/status", &p).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
 async fn silence_is_reprompted_then_the_call_ends() {
     let server = TestServer::start(&[]).await;
     let trace = follow_call(

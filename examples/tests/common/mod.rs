@@ -16,7 +16,12 @@ pub const ADMIN_TOKEN: &str = "admin-token-0123456789";
 pub const SHOPIFY_SECRET: &str = "shopify-app-secret";
 
 pub struct TestServer {
+    /// Where the server listens (`http://127.0.0.1:port`).
     pub base: String,
+    /// `LUMITALK_PUBLIC_URL`: `base`, or `base` + a path prefix.
+    pub public: String,
+    /// Whether the (simulated) proxy in front keeps the public path prefix.
+    pub pass_prefix_through: bool,
     pub client: reqwest::Client,
     pub db: std::path::PathBuf,
 }
@@ -34,13 +39,24 @@ fn unique(prefix: &str) -> String {
 impl TestServer {
     /// Starts a server with the given extra environment (signature checks on).
     pub async fn start(extra: &[(&str, String)]) -> TestServer {
+        Self::start_behind_proxy("", false, extra).await
+    }
+
+    /// Starts a server whose public URL is its address + `prefix` (e.g. `/lt`), as
+    /// behind a reverse proxy that strips the prefix, or passes it through.
+    pub async fn start_behind_proxy(
+        prefix: &str,
+        pass_prefix_through: bool,
+        extra: &[(&str, String)],
+    ) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
+        let public = format!("{base}{prefix}");
         let db = std::env::temp_dir().join(format!("{}.db", unique("lumitalk-test")));
         let mut env: HashMap<String, String> = HashMap::new();
         env.insert("LUMITALK_ADDR".into(), addr.to_string());
-        env.insert("LUMITALK_PUBLIC_URL".into(), base.clone());
+        env.insert("LUMITALK_PUBLIC_URL".into(), public.clone());
         env.insert("LUMITALK_DATABASE".into(), db.display().to_string());
         env.insert("LUMITALK_ADMIN_TOKEN".into(), ADMIN_TOKEN.into());
         env.insert("LUMITALK_ESCALATION_NUMBER".into(), "+14155550100".into());
@@ -58,22 +74,35 @@ impl TestServer {
         });
         TestServer {
             base,
+            public,
+            pass_prefix_through,
             client: reqwest::Client::new(),
             db,
         }
     }
 
-    /// Posts a form signed as Twilio would sign it.
+    /// The URL the server sees for a public URL (what the proxy forwards to).
+    pub fn local(&self, public_url: &str) -> String {
+        let route = public_url.strip_prefix(&self.public).unwrap_or(public_url);
+        if self.pass_prefix_through {
+            format!("{}{route}", self.public)
+        } else {
+            format!("{}{route}", self.base)
+        }
+    }
+
+    /// Posts a form signed as Twilio would sign it: over the public URL of the
+    /// route (`/twilio/voice?...`), delivered through the proxy.
     pub async fn post_signed(
         &self,
         path_and_query: &str,
         params: &[(String, String)],
     ) -> (u16, String) {
-        let url = format!("{}{}", self.base, path_and_query);
-        let sig = lumitalk_twilio::sign(&url, params, &SecretString::from(AUTH_TOKEN));
+        let public_url = format!("{}{}", self.public, path_and_query);
+        let sig = lumitalk_twilio::sign(&public_url, params, &SecretString::from(AUTH_TOKEN));
         let resp = self
             .client
-            .post(&url)
+            .post(self.local(&public_url))
             .header("X-Twilio-Signature", sig)
             .form(params)
             .send()
@@ -120,6 +149,8 @@ pub enum Say {
 pub struct CallTrace {
     /// Everything the caller heard, turn by turn.
     pub heard: Vec<String>,
+    /// Every `<Play>` URL, in order.
+    pub played: Vec<String>,
     pub transferred_to: Option<String>,
     pub hung_up: bool,
     pub statuses: Vec<u16>,
@@ -168,6 +199,21 @@ pub fn attr(twiml: &str, tag: &str, attr: &str) -> Option<String> {
     Some(unescape(&el[v..v + end]))
 }
 
+/// The text of every `<tag>...</tag>`.
+pub fn texts(twiml: &str, tag: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = twiml;
+    while let Some(t) = text(rest, tag) {
+        out.push(t);
+        let close = format!("</{tag}>");
+        match rest.find(&close) {
+            Some(i) => rest = &rest[i + close.len()..],
+            None => break,
+        }
+    }
+    out
+}
+
 /// The text of the first `<tag>...</tag>`.
 pub fn text(twiml: &str, tag: &str) -> Option<String> {
     let start = twiml.find(&format!("<{tag}"))?;
@@ -176,8 +222,14 @@ pub fn text(twiml: &str, tag: &str) -> Option<String> {
     Some(unescape(&twiml[body_start..end]))
 }
 
+/// The route of a public URL from the TwiML (`{public}/twilio/gather` → `/twilio/gather`).
 fn path_of(server: &TestServer, url: &str) -> String {
-    url.strip_prefix(&server.base).unwrap_or(url).to_string()
+    assert!(
+        url.starts_with(&server.public),
+        "TwiML URL {url} is not under the public URL {}",
+        server.public
+    );
+    url.strip_prefix(&server.public).unwrap_or(url).to_string()
 }
 
 pub fn base_params(call_sid: &str, from: &str) -> Vec<(String, String)> {
@@ -212,6 +264,7 @@ pub async fn follow_call(
     let mut script = script.iter();
     for _ in 0..40 {
         trace.heard.push(says(&twiml));
+        trace.played.extend(texts(&twiml, "Play"));
         if twiml.contains("<Hangup") {
             trace.hung_up = true;
             break;

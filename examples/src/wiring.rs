@@ -37,6 +37,11 @@ pub struct Wired {
     pub state: AppState,
     /// One line per provider: which implementation is in use (never a secret).
     pub summary: Vec<String>,
+    /// Whether carrier webhooks must be signed (false in demo mode).
+    pub signatures_verified: bool,
+    /// Whether a speech provider synthesizes audio (fixed prompts then get
+    /// pre-warmed after the server binds, see [`crate::prewarm`]).
+    pub speech_provider: bool,
 }
 
 /// Why the server could not be wired.
@@ -186,7 +191,21 @@ pub async fn wire_with(settings: &Settings, env: &dyn Env) -> Result<Wired, Wiri
         .public_url(settings.public_url.as_str().trim_end_matches('/'))
         .build()
         .map_err(|e| WiringError(e.to_string()))?;
-    let telephony: Arc<dyn Telephony> = if twilio_config.has_auth_token() {
+    let signatures_verified = twilio_config.has_auth_token();
+    summary.push(format!(
+        "speech recognition: {}",
+        match twilio_config.speech_model() {
+            Some(m) => format!(
+                "twilio speechModel={m}, speechTimeout={}s",
+                twilio_config.speech_timeout_secs()
+            ),
+            None => "twilio's choice (speechTimeout=auto)".to_string(),
+        }
+    ));
+    if twilio_config.account_sid().is_none() {
+        summary.push("call control (REST): off (set TWILIO_ACCOUNT_SID)".into());
+    }
+    let telephony: Arc<dyn Telephony> = if signatures_verified {
         summary.push("telephony: twilio (signatures verified)".into());
         Arc::new(TwilioTelephony::new(twilio_config).map_err(|e| WiringError(e.to_string()))?)
     } else {
@@ -221,16 +240,13 @@ pub async fn wire_with(settings: &Settings, env: &dyn Env) -> Result<Wired, Wiri
         .records(records.clone())
         .clock(clock.clone())
         .audio_format(AudioFormat::Mp3_22050_32);
+    let speech_provider = speech.is_some();
     if let Some(s) = speech {
         builder = builder.speech(s);
     }
     let assistant = builder.build();
-    let warmed = assistant.prewarm().await;
-    if warmed > 0 {
-        summary.push(format!(
-            "speech cache: {warmed} fixed prompts pre-synthesized"
-        ));
-    }
+    // Fixed prompts are pre-synthesized in the background once the server
+    // listens (`crate::prewarm`): start-up never waits on the speech provider.
     summary.push(format!(
         "admin API: {}",
         if settings.admin_token.is_some() {
@@ -254,7 +270,12 @@ pub async fn wire_with(settings: &Settings, env: &dyn Env) -> Result<Wired, Wiri
         speech_cache,
         shops,
     });
-    Ok(Wired { state, summary })
+    Ok(Wired {
+        state,
+        summary,
+        signatures_verified,
+        speech_provider,
+    })
 }
 
 fn wrap_orders<S: OrderSource>(source: S, clock: &Arc<dyn Clock>) -> Arc<dyn OrderSource> {

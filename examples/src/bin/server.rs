@@ -45,9 +45,20 @@ async fn main() -> ExitCode {
     }
     println!("Try a call:");
     println!("  cargo run -p lumitalk-examples --bin call");
-    println!(
-        "  curl -s -X POST http://{addr}/twilio/voice -d CallSid=CAdemo0001 -d From=%2B14155550123 -d To=%2B14155550100"
-    );
+    if wired.signatures_verified {
+        // An unsigned curl would only get 403 here.
+        println!(
+            "  Webhooks must be signed (TWILIO_AUTH_TOKEN is set): point a Twilio number's \
+             voice webhook at {}/twilio/voice, or sign requests yourself \
+             (lumitalk_twilio::sign over {} + path + sorted form parameters).",
+            settings.public_url.as_str().trim_end_matches('/'),
+            settings.public_url.as_str().trim_end_matches('/'),
+        );
+    } else {
+        println!(
+            "  curl -s -X POST http://{addr}/twilio/voice -d CallSid=CAdemo0001 -d From=%2B14155550123 -d To=%2B14155550100"
+        );
+    }
     match lumitalk_examples::serve(listener, wired, &settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

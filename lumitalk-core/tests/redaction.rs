@@ -72,6 +72,7 @@ fn record() -> CallRecord {
             message: "502".into(),
         }],
         tts_characters: 0,
+        events: vec![],
     });
     r
 }

@@ -607,6 +607,61 @@ async fn order_system_outage_apologizes_and_offers_a_human() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn provider_retries_are_counted_per_turn_and_per_call() {
+    use lumitalk_core::wrappers::{Retry, RetryPolicy};
+    let orders = Retry::new(FlakyOrders::new(2), RetryPolicy::default()).with_seed(7);
+    let a = Assistant::builder(MerchantDirectory::new(vec![merchant()]), Arc::new(orders))
+        .clock(Arc::new(TokioClock::starting_at(t0())))
+        .build();
+    let call = Call::new(&a, "CA-retries", None);
+    call.rings().await;
+    call.presses("1003")
+        .await
+        .hears("ZIP code")
+        .notes_no_failures();
+    call.presses("10001").await.hears("Thanks, John.");
+    let record = call.record().await;
+    let per_turn: Vec<u32> = record.turns.iter().map(|t| t.retry_attempts).collect();
+    assert_eq!(per_turn, vec![0, 2, 0]);
+    assert_eq!(record.retry_attempts, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn conversation_events_are_kept_in_the_call_record() {
+    use lumitalk_core::conversation::{EscalationReason, Event};
+    let a = assistant(merchant()).build();
+    let call = Call::new(&a, "CA-events", Some(STRANGER_PHONE));
+    call.rings().await;
+    call.presses("1003").await;
+    call.presses("99999").await.hears("doesn't match");
+    call.presses("10001").await.hears("Thanks, John.");
+    call.presses("0").await.gets_transferred_to(AGENT_PHONE);
+    call.transfer_ends(TransferOutcome::NoAnswer)
+        .await
+        .hung_up();
+    let record = call.record().await;
+    let events: Vec<Vec<Event>> = record.turns.iter().map(|t| t.events.clone()).collect();
+    assert_eq!(
+        events,
+        vec![
+            vec![],
+            vec![],
+            vec![Event::VerificationFailed],
+            vec![Event::Verified],
+            vec![Event::Escalated(EscalationReason::Requested)],
+            vec![
+                Event::TransferEnded(TransferOutcome::NoAnswer),
+                Event::CallbackPromised,
+                Event::Ended(CallOutcome::Resolved),
+            ],
+        ]
+    );
+    // Turns without events keep their JSON as before.
+    let json = serde_json::to_string(&record.turns[0]).unwrap();
+    assert!(!json.contains("events"), "{json}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn classifier_outage_falls_back_to_keywords() {
     let a = assistant(merchant())
         .classifier(Arc::new(DownClassifier))

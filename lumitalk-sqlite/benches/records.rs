@@ -43,6 +43,7 @@ fn turn(at: i64) -> TurnRecord {
         retry_attempts: 0,
         errors: Vec::new(),
         tts_characters: 58,
+        events: Vec::new(),
     }
 }
 

@@ -50,6 +50,7 @@
 //!     retry_attempts: 0,
 //!     errors: Vec::new(),
 //!     tts_characters: 26,
+//!     events: Vec::new(),
 //! };
 //! assert!(store.append_turn(&call, &turn).await?);
 //! store.finish_call(&call, CallOutcome::Resolved, start.plus(std::time::Duration::from_secs(60))).await?;

@@ -328,6 +328,7 @@ mod tests {
             retry_attempts: 1,
             errors: Vec::new(),
             tts_characters: 5,
+            events: Vec::new(),
         })
         .unwrap()
     }

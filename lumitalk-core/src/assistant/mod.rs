@@ -139,8 +139,13 @@ impl Assistant {
     }
 
     /// Handles one telephony event. Never fails, never panics.
+    ///
+    /// Retries made by [`Retry`](crate::wrappers::Retry) wrappers around the
+    /// providers during the turn are counted (a
+    /// [`counting_retries`](crate::wrappers::counting_retries) scope per turn) into
+    /// the turn's record.
     pub async fn handle(&self, event: CallEvent) -> TurnOutcome {
-        self.turn(event).await
+        crate::wrappers::counting_retries(self.turn(event)).await
     }
 
     /// Synthesizes every merchant's fixed prompts through the speech provider and

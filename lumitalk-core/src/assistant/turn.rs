@@ -300,9 +300,10 @@ impl Assistant {
             reply_text: reply.spoken_text(),
             audio,
             timings: c.timings,
-            retry_attempts: 0,
+            retry_attempts: crate::wrappers::retries_so_far().unwrap_or(0),
             errors: c.errors.clone(),
             tts_characters,
+            events: c.events.clone(),
         };
         if let Err(f) = bounded(
             deadline,

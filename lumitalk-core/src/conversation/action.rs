@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::input::Lookup;
 use crate::domain::{ClassifyContext, Utterance};
-use crate::provider::Cacheability;
+use crate::provider::{Cacheability, TransferOutcome};
 use crate::reply::{ListenSpec, TransferSpec};
 use crate::store::CallOutcome;
 
@@ -107,6 +107,8 @@ pub enum Event {
     Escalated(EscalationReason),
     /// The caller was promised a callback.
     CallbackPromised,
+    /// A transfer to a human ended this way.
+    TransferEnded(TransferOutcome),
     /// The call is over, with this outcome.
     Ended(CallOutcome),
 }

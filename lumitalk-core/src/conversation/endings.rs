@@ -125,6 +125,9 @@ impl Conversation {
         out: &mut Out,
         outcome: TransferOutcome,
     ) {
+        if matches!(self.phase, Phase::Transferring) {
+            out.record(Event::TransferEnded(outcome));
+        }
         match self.phase {
             Phase::Transferring => match outcome {
                 TransferOutcome::Answered => {

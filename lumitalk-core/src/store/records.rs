@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::conversation::Event;
 use crate::domain::{
     AudioId, CallId, Classification, DEFAULT_RETENTION, MerchantId, PhoneNumber, Timestamp,
 };
@@ -155,6 +156,10 @@ pub struct TurnRecord {
     /// Characters synthesized this turn.
     #[serde(default)]
     pub tts_characters: u32,
+    /// What happened in the conversation this turn: verification passed or
+    /// failed, escalation and why, a transfer's result, the call's end.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
 }
 
 /// How a call record starts.
@@ -215,6 +220,7 @@ impl fmt::Debug for TurnRecord {
             .field("retry_attempts", &self.retry_attempts)
             .field("errors", &self.errors)
             .field("tts_characters", &self.tts_characters)
+            .field("events", &self.events)
             .finish()
     }
 }

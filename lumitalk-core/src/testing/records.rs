@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::conversation::{EscalationReason, Event};
 use crate::domain::{
     AudioId, CallId, Classification, Intent, MerchantId, PhoneNumber, Region, Timestamp, TokenUsage,
 };
@@ -55,6 +56,11 @@ fn turn(at: Timestamp, text: &str, audio: Vec<AudioId>, retries: u32, tts: u32) 
             message: "timed out after 2s".into(),
         }],
         tts_characters: tts,
+        // Events must round-trip too (stores that keep turns as JSON get this free).
+        events: vec![
+            Event::VerificationFailed,
+            Event::Escalated(EscalationReason::Verification),
+        ],
     }
 }
 

@@ -45,6 +45,7 @@
 mod fallback;
 mod retry;
 mod rng;
+mod scope;
 mod timeout;
 
 #[cfg(test)]
@@ -53,4 +54,5 @@ mod tests_support;
 pub use fallback::{Fallback, FallbackStats};
 pub use retry::{Retry, RetryPolicy, RetryStats};
 pub use rng::SplitMix64;
+pub use scope::{counting_retries, retries_so_far};
 pub use timeout::Timeout;

@@ -98,7 +98,9 @@ impl RetryStats {
 /// - Sleeping and elapsed time come from the injected [`Clock`].
 ///
 /// Wrap a [`Timeout`](super::Timeout) in it so hung attempts are retried. `name()`
-/// is the wrapped provider's name; [`Retry::stats`] counts retries.
+/// is the wrapped provider's name; [`Retry::stats`] counts retries, and so does
+/// the current [`counting_retries`](super::counting_retries) scope, if any (the
+/// assistant opens one per turn).
 #[derive(Debug)]
 pub struct Retry<T> {
     inner: T,
@@ -191,6 +193,7 @@ impl<T> Retry<T> {
                 self.clock.sleep(delay).await;
             }
             self.stats.inner.retries.fetch_add(1, Ordering::Relaxed);
+            super::scope::note_retry();
             attempt += 1;
         }
     }

@@ -180,3 +180,57 @@ impl SessionStore for DownSessions {
         ))
     }
 }
+
+/// Fails its first `failures` calls with a retryable error, then answers from
+/// the fixture.
+#[derive(Debug)]
+pub struct FlakyOrders {
+    pub failures: AtomicUsize,
+    pub inner: lumitalk_core::memory::DemoOrderStore,
+}
+
+impl FlakyOrders {
+    pub fn new(failures: usize) -> Self {
+        FlakyOrders {
+            failures: AtomicUsize::new(failures),
+            inner: lumitalk_core::memory::DemoOrderStore::new(super::orders()),
+        }
+    }
+
+    fn fail(&self) -> Result<(), OrderSourceError> {
+        let left = self.failures.load(Ordering::Relaxed);
+        if left == 0 {
+            return Ok(());
+        }
+        self.failures.store(left - 1, Ordering::Relaxed);
+        Err(OrderSourceError::from_kind(
+            ErrorKind::Unavailable,
+            "flaky-orders",
+            "503 Service Unavailable",
+        ))
+    }
+}
+
+#[async_trait]
+impl OrderSource for FlakyOrders {
+    fn name(&self) -> &'static str {
+        "flaky-orders"
+    }
+    async fn order_by_number(
+        &self,
+        m: &MerchantId,
+        n: &OrderNumber,
+    ) -> Result<Option<Order>, OrderSourceError> {
+        self.fail()?;
+        self.inner.order_by_number(m, n).await
+    }
+    async fn recent_orders_by_phone(
+        &self,
+        m: &MerchantId,
+        p: &PhoneNumber,
+        limit: usize,
+    ) -> Result<Vec<Order>, OrderSourceError> {
+        self.fail()?;
+        self.inner.recent_orders_by_phone(m, p, limit).await
+    }
+}

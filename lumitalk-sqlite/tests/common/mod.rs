@@ -43,6 +43,7 @@ pub fn turn(at_ms: i64, text: &str, audio: &[&str]) -> TurnRecord {
         retry_attempts: 0,
         errors: Vec::new(),
         tts_characters: 12,
+        events: Vec::new(),
     }
 }
 
@@ -78,6 +79,7 @@ pub fn rich_turn(at_ms: i64) -> TurnRecord {
             message: "throttled".into(),
         }],
         tts_characters: 31,
+        events: Vec::new(),
     }
 }
 

@@ -480,3 +480,46 @@ fn a_classifier_entity_that_is_not_a_digit_does_not_panic() {
         );
     }
 }
+
+#[test]
+fn a_full_order_number_can_be_keyed_while_an_order_is_offered() {
+    use lumitalk_core::conversation::{Action, Context, Input};
+    let m = merchant();
+    let ctx = Context::new(&m);
+    let mut sim = MachineSim::new(m.clone());
+    sim.orders.retain(|o| o.number.digits() != "1002");
+    sim.start(Some(JANE_PHONE));
+    assert!(matches!(sim.conv.phase(), Phase::OfferOrder(_)));
+    // Ask again (a silence) and look at how the carrier is told to listen.
+    let actions = sim.conv.handle(sim.now, &ctx, Input::NoInput);
+    let Some(Action::Listen(spec)) = actions.last() else {
+        panic!("{actions:?}")
+    };
+    assert_eq!(spec.num_digits, None, "one key would cut 1003 to 1");
+    assert_eq!(spec.finish_on_key, Some('#'));
+    let (said, _) = sim.keys("1003#");
+    assert!(said.starts_with("To protect your privacy"), "{said}");
+}
+
+#[test]
+fn a_spoken_phone_number_is_a_phone_number_not_an_order_number() {
+    for said in [
+        "my phone number is 415 555 0123",
+        "4155550123",
+        "it's four one five five five five zero one two three",
+    ] {
+        let mut sim = MachineSim::new(merchant());
+        sim.start(Some(STRANGER_PHONE));
+        let (heard, _) = sim.say(said);
+        assert_eq!(heard, ZIP_OR_NUMBER, "{said:?}");
+        assert!(matches!(sim.conv.phase(), Phase::VerifyPhone(_)));
+    }
+    // "phone number" without one: asked for it.
+    let mut sim = MachineSim::new(merchant());
+    sim.start(Some(STRANGER_PHONE));
+    let (heard, _) = sim.say("can I give you my phone number instead");
+    assert!(heard.contains("phone number on the order"), "{heard}");
+    // Short numbers stay order numbers.
+    let (heard, _) = sim.say("1003");
+    assert!(heard.starts_with("To protect your privacy, please say or enter the ZIP code the order ships to, or the last four"), "{heard}");
+}

@@ -93,12 +93,29 @@ fn yes_no(c: &Classification) -> Option<bool> {
     }
 }
 
-fn reference(c: &Classification, text: &str) -> Option<Reference> {
+/// A phone number in speech: ten or more digits (spoken digit words included)
+/// that make a valid phone number.
+pub(crate) fn spoken_phone(text: &str) -> Option<PhoneNumber> {
+    let digits = verify::spoken_digits(text);
+    if digits.len() < 10 {
+        return None;
+    }
+    PhoneNumber::parse(&digits, Region::default()).ok()
+}
+
+/// What the caller referred to. A phone number wins over an order number: the
+/// classifier's, or one in the words ("my phone number is 415 555 0123"); when
+/// the caller talks about a phone number without giving a whole one, nothing is
+/// read as an order number.
+fn reference(c: &Classification, text: &str, p: &dyn Phrases) -> Option<Reference> {
+    if let Some(phone) = c.entities.phone.clone().or_else(|| spoken_phone(text)) {
+        return Some(Reference::Phone(phone));
+    }
+    if p.mentions_phone(text) {
+        return None;
+    }
     if let Some(n) = &c.entities.order_number {
         return Some(Reference::Number(n.clone()));
-    }
-    if let Some(p) = &c.entities.phone {
-        return Some(Reference::Phone(p.clone()));
     }
     match c.intent {
         Intent::ProvideOrderNumber | Intent::OrderStatus | Intent::Unknown => {
@@ -324,7 +341,7 @@ impl Conversation {
         };
         let speculate = matches!(self.phase, Phase::AskOrder(_) | Phase::Answered(_))
             && Self::confident(t, confidence);
-        let guess = if speculate {
+        let guess = if speculate && spoken_phone(&text).is_none() && !t.p.mentions_phone(&text) {
             OrderNumber::parse(&text).ok()
         } else {
             None
@@ -386,11 +403,12 @@ impl Conversation {
             _ => {}
         }
         let answer = yes_no(c);
-        let reference = reference(c, &heard.text);
+        let reference = reference(c, &heard.text, t.p);
+        let wants_phone = c.intent == Intent::ProvidePhoneNumber || t.p.mentions_phone(&heard.text);
         match &self.phase {
             Phase::AskOrder(_) => match reference {
                 Some(r) => self.follow_reference(t, out, r, heard.confidence),
-                None if c.intent == Intent::ProvidePhoneNumber => {
+                None if wants_phone => {
                     self.phase = Phase::AskPhone(AskPhone {
                         not_found: self.phase.not_found(),
                         ..AskPhone::default()
@@ -470,7 +488,7 @@ impl Conversation {
                 (None, Some(true)) => self.ask_another(t, out),
                 (None, Some(false)) => self.goodbye(t, out),
                 (None, None) if c.intent == Intent::OrderStatus => self.ask_another(t, out),
-                (None, None) if c.intent == Intent::ProvidePhoneNumber => {
+                (None, None) if wants_phone => {
                     self.phase = Phase::AskPhone(AskPhone::default());
                     self.ask(t, out, false)
                 }

@@ -90,16 +90,14 @@ impl Conversation {
 
     pub(crate) fn listen_spec(&self, t: &Step<'_>) -> ListenSpec {
         let expected = self.phase.expected();
-        let single_key = matches!(
-            self.phase,
-            Phase::ConfirmNumber(_) | Phase::OfferOrder(_) | Phase::OfferHuman(_)
-        );
+        // No digit limit, even for yes/no questions: every question also takes a
+        // keyed order number (or phone number), which one key would cut short.
         ListenSpec {
             speech: true,
             keypad: true,
             timeout_secs: t.ctx.limits.listen_timeout_secs,
-            finish_on_key: if single_key { None } else { Some('#') },
-            num_digits: if single_key { Some(1) } else { None },
+            finish_on_key: Some('#'),
+            num_digits: None,
             hints: t.p.hints(expected).iter().map(|h| h.to_string()).collect(),
             language: t.ctx.merchant.language.clone(),
             expected: if expected == ExpectedEntity::None {

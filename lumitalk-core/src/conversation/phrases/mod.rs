@@ -84,6 +84,9 @@ pub trait Phrases: Send + Sync + fmt::Debug {
     fn thanks(&self, first_name: Option<&str>) -> String;
     /// The answer: status, shipments, tracking, delivery, money.
     fn answer(&self, order: &OrderSummary, when: When) -> String;
+    /// Whether the caller talks about a phone number ("my phone number is ..."),
+    /// so that digits they say are not read as an order number.
+    fn mentions_phone(&self, said: &str) -> bool;
     /// Which of the listed `orders` the caller's words pick, 0-based: by position
     /// ("the second one", "the last one") or by date ("the one from November").
     /// `None` when the words pick none, or more than one (digits are tried next).

@@ -207,6 +207,19 @@ impl Phrases for English {
         answer::answer(o, when)
     }
 
+    fn mentions_phone(&self, said: &str) -> bool {
+        let lower = said.to_lowercase();
+        [
+            "phone number",
+            "phone no",
+            "telephone",
+            "cell number",
+            "mobile number",
+        ]
+        .iter()
+        .any(|p| lower.contains(p))
+    }
+
     fn pick(&self, said: &str, orders: &[OrderBrief], when: When) -> Option<usize> {
         pick::pick(said, orders, when)
     }

@@ -1,7 +1,8 @@
 //! Conversation state in memory, with expiry.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -12,13 +13,46 @@ use crate::domain::{CallId, Timestamp};
 use crate::error::StoreError;
 use crate::store::SessionStore;
 
+/// Saves between two automatic sweeps, at least.
+const SWEEP_EVERY: usize = 64;
+
 /// A [`SessionStore`] in process memory: right for one server process and for
-/// tests. Expiry uses the injected [`Clock`]; expired sessions are dropped when
-/// touched and by [`MemorySessionStore::sweep`] (which `save` also runs).
-#[derive(Debug, Clone)]
+/// tests. Expiry uses the injected [`Clock`]: an expired session is never
+/// returned, is dropped when touched, and is swept away by `save` now and then
+/// (after as many saves as there were sessions at the last sweep, and at least
+/// 64), so a save costs O(1) amortized however many calls are live.
+/// [`MemorySessionStore::sweep`] sweeps at once. `Debug` shows counts only (the
+/// states hold caller numbers).
+#[derive(Clone)]
 pub struct MemorySessionStore {
     clock: Arc<dyn Clock>,
-    sessions: Arc<Mutex<HashMap<CallId, (Bytes, Timestamp)>>>,
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Default)]
+struct State {
+    sessions: HashMap<CallId, (Bytes, Timestamp)>,
+    /// Saves since the last sweep, and how many saves the next sweep waits for.
+    saves: usize,
+    sweep_after: usize,
+}
+
+impl State {
+    fn sweep(&mut self, now: Timestamp) -> usize {
+        let before = self.sessions.len();
+        self.sessions.retain(|_, (_, expires)| *expires > now);
+        self.saves = 0;
+        self.sweep_after = self.sessions.len().max(SWEEP_EVERY);
+        before - self.sessions.len()
+    }
+}
+
+impl fmt::Debug for MemorySessionStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemorySessionStore")
+            .field("held", &self.lock().sessions.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl MemorySessionStore {
@@ -26,17 +60,21 @@ impl MemorySessionStore {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         MemorySessionStore {
             clock,
-            sessions: Arc::default(),
+            state: Arc::new(Mutex::new(State {
+                sweep_after: SWEEP_EVERY,
+                ..State::default()
+            })),
         }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Drops expired sessions; returns how many were dropped.
     pub fn sweep(&self) -> usize {
         let now = self.clock.now();
-        let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let before = map.len();
-        map.retain(|_, (_, expires)| *expires > now);
-        before - map.len()
+        self.lock().sweep(now)
     }
 }
 
@@ -55,34 +93,118 @@ impl SessionStore for MemorySessionStore {
 
     async fn load(&self, call: &CallId) -> Result<Option<Bytes>, StoreError> {
         let now = self.clock.now();
-        let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(call) {
-            Some((state, expires)) if *expires > now => Ok(Some(state.clone())),
+        let mut state = self.lock();
+        match state.sessions.get(call) {
+            Some((bytes, expires)) if *expires > now => Ok(Some(bytes.clone())),
             Some(_) => {
-                map.remove(call);
+                state.sessions.remove(call);
                 Ok(None)
             }
             None => Ok(None),
         }
     }
 
-    async fn save(&self, call: &CallId, state: Bytes, ttl: Duration) -> Result<(), StoreError> {
-        self.sweep();
-        let expires = self.clock.now().plus(ttl);
-        let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        map.insert(call.clone(), (state, expires));
+    async fn save(&self, call: &CallId, bytes: Bytes, ttl: Duration) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let mut state = self.lock();
+        state.saves += 1;
+        if state.saves >= state.sweep_after {
+            state.sweep(now);
+        }
+        state.sessions.insert(call.clone(), (bytes, now.plus(ttl)));
         Ok(())
     }
 
     async fn remove(&self, call: &CallId) -> Result<(), StoreError> {
-        let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(call);
+        self.lock().sessions.remove(call);
         Ok(())
     }
 
     async fn len(&self) -> Result<usize, StoreError> {
         let now = self.clock.now();
-        let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(map.values().filter(|(_, expires)| *expires > now).count())
+        let state = self.lock();
+        Ok(state
+            .sessions
+            .values()
+            .filter(|(_, expires)| *expires > now)
+            .count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    fn held(store: &MemorySessionStore) -> usize {
+        store.lock().sessions.len()
+    }
+
+    #[tokio::test]
+    async fn saves_sweep_now_and_then_not_every_time() {
+        let clock = ManualClock::new(Timestamp::from_unix_seconds(1_000_000));
+        let store = MemorySessionStore::new(Arc::new(clock.clone()));
+        let short = Duration::from_secs(10);
+        for i in 0..10 {
+            let call = CallId::new(format!("CA-old-{i}"));
+            store
+                .save(&call, Bytes::from_static(b"{}"), short)
+                .await
+                .unwrap();
+        }
+        clock.advance(Duration::from_secs(60));
+        // The next save does not scan the ten expired sessions...
+        let live = CallId::new("CA-live");
+        store
+            .save(&live, Bytes::from_static(b"{}"), Duration::from_secs(600))
+            .await
+            .unwrap();
+        assert_eq!(held(&store), 11);
+        // ...though none of them is visible.
+        assert_eq!(store.len().await.unwrap(), 1);
+        assert_eq!(store.load(&CallId::new("CA-old-3")).await.unwrap(), None);
+        // Within SWEEP_EVERY saves they are swept.
+        for _ in 0..SWEEP_EVERY {
+            store
+                .save(&live, Bytes::from_static(b"{}"), Duration::from_secs(600))
+                .await
+                .unwrap();
+        }
+        assert_eq!(held(&store), 1);
+        assert_eq!(
+            store.load(&live).await.unwrap().as_deref(),
+            Some(&b"{}"[..])
+        );
+    }
+
+    #[tokio::test]
+    async fn the_sweep_interval_grows_with_the_live_sessions() {
+        let clock = ManualClock::new(Timestamp::from_unix_seconds(1_000_000));
+        let store = MemorySessionStore::new(Arc::new(clock.clone()));
+        for i in 0..200 {
+            let call = CallId::new(format!("CA-{i}"));
+            store
+                .save(&call, Bytes::from_static(b"{}"), Duration::from_secs(600))
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.sweep(), 0);
+        assert_eq!(store.lock().sweep_after, 200);
+    }
+
+    #[tokio::test]
+    async fn debug_shows_no_state() {
+        let store = MemorySessionStore::default();
+        store
+            .save(
+                &CallId::new("CA1"),
+                Bytes::from_static(br#"{"c":{"f":"+14155550123"}}"#),
+                Duration::from_secs(60),
+            )
+            .await
+            .unwrap();
+        let shown = format!("{store:?}");
+        assert!(!shown.contains("5550123"), "{shown}");
+        assert!(shown.contains("held: 1"), "{shown}");
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! [`Assistant::handle`] takes a carrier-neutral [`CallEvent`] (the telephony
 //! adapter parsed and verified the webhook) and returns a [`TurnOutcome`] whose
-//! [`Reply`](crate::Reply) the adapter renders. For each event it:
+//! [`Reply`] the adapter renders. For each event it:
 //!
 //! 1. picks the merchant by the number called ([`MerchantDirectory`]);
-//! 2. loads the call's [`Conversation`](crate::conversation::Conversation) from
+//! 2. loads the call's [`Conversation`] from
 //!    the [`SessionStore`] (a webhook for a call with no session starts a fresh
 //!    one politely: "Sorry, I lost track of our conversation...");
 //! 3. feeds it the event and runs the effects it asks for **concurrently**,
@@ -15,7 +15,7 @@
 //!    synthesis. Each provider falls back on its own: a failed or slow classifier
 //!    is replaced by the offline fallback classifier; a failed lookup makes the
 //!    conversation apologize and offer a human;
-//! 4. synthesizes what to say through [`Speech`] (fixed prompts once, cached;
+//! 4. synthesizes what to say through [`Speech`](crate::Speech) (fixed prompts once, cached;
 //!    personal text every time, never cached), stores the audio in the
 //!    [`AudioStore`] and plays it by id; on failure or timeout the carrier's
 //!    voice says it instead;

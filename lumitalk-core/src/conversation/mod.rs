@@ -98,6 +98,7 @@ mod phase;
 mod phone;
 pub mod phrases;
 mod questions;
+mod speech;
 mod state;
 mod summary;
 mod verify;

@@ -1,10 +1,11 @@
 //! Order lookups, verification and the answer.
 
-use super::action::{EscalationReason, Event};
+use super::action::{Effect, EscalationReason, Event};
 use super::input::{Input, Lookup};
 use super::machine::{Out, Step};
-use super::phase::{Answered, AskOrder, ChooseOrder, OfferOrder, Phase, Verify};
-use super::state::{Conversation, MAX_REMEMBERED, remember};
+use super::phase::{Answered, AskOrder, ChooseOrder, ConfirmNumber, OfferOrder, Phase, Verify};
+use super::speech::Reference;
+use super::state::{Conversation, MAX_REMEMBERED, Pending, PendingLookup, remember};
 use super::summary::{OrderBrief, OrderSummary, Origin};
 use super::verify;
 use crate::domain::{Order, OrderNumber, VerificationPolicy};
@@ -234,5 +235,63 @@ impl Conversation {
         out.shared(t.p.anything_else(false));
         let spec: ListenSpec = self.listen_spec(t);
         out.actions.push(super::action::Action::Listen(spec));
+    }
+
+    /// Looks up what the caller referred to, confirming low-confidence numbers first.
+    pub(crate) fn follow_reference(
+        &mut self,
+        t: &Step<'_>,
+        out: &mut Out,
+        reference: Reference,
+        confidence: Option<f32>,
+    ) {
+        match reference {
+            Reference::Number(number) if !Self::confident(t, confidence) => {
+                let ask = match &self.phase {
+                    Phase::AskOrder(a) => *a,
+                    Phase::ConfirmNumber(c) => c.ask,
+                    other => AskOrder {
+                        not_found: other.not_found(),
+                        ..AskOrder::default()
+                    },
+                };
+                self.phase = Phase::ConfirmNumber(ConfirmNumber {
+                    number,
+                    ask,
+                    retries: Default::default(),
+                });
+                self.ask(t, out, false)
+            }
+            Reference::Number(number) => {
+                self.request_lookup(out, Lookup::Number { number }, Origin::Number, false)
+            }
+            Reference::Phone(phone) => self.follow_phone(t, out, phone),
+        }
+    }
+
+    /// Asks for a lookup, or keeps waiting for the same one already in flight.
+    pub(crate) fn request_lookup(
+        &mut self,
+        out: &mut Out,
+        lookup: Lookup,
+        origin: Origin,
+        speculative: bool,
+    ) {
+        let p = self.pending.get_or_insert_with(Pending::default);
+        if let Some(pl) = p.lookup.as_mut()
+            && pl.lookup == lookup
+        {
+            pl.speculative &= speculative;
+            pl.origin = origin;
+            return;
+        }
+        p.lookup = Some(PendingLookup {
+            lookup: lookup.clone(),
+            origin,
+            speculative,
+            answers: None,
+        });
+        p.early_result = None;
+        out.effect(Effect::Lookup(lookup));
     }
 }

@@ -120,8 +120,8 @@ pub struct ChooseOrder {
     pub retries: Retries,
 }
 
-/// Asking a challenge for `order`. Failed answers are counted per call (in
-/// [`Security`](super::state::Security)), not here: switching orders must not reset them.
+/// Asking a challenge for `order`. Failed answers are counted per call (in the
+/// conversation's security state), not here: switching orders must not reset them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verify {
     /// The order to verify for.

@@ -8,10 +8,14 @@
 //! Options: `--target URL` (where to connect), `--public-url URL` (what the server
 //! validates signatures against; default the target), `--auth-token T`,
 //! `--concurrency N`, `--calls N` or `--duration SECONDS`, `--mix
-//! voice_status=35,keypad_verified=25,agent=15,silence=10,unknown=15`, `--seed N`,
+//! voice_status=25,keypad_verified=25,spoken_number=10,agent=15,silence=10,unknown=15`
+//! (the default), `--seed N`,
 //! `--no-audio` (don't fetch `<Play>` URLs), `--server-pid PID`, `--json`,
-//! `--turn-log FILE` (one TSV line per webhook round trip: scenario, call, step,
-//! route, start and end in µs since the Unix epoch, latency µs, status).
+//! `--think-ms MIN[-MAX]` (a caller's pause before each webhook after the first,
+//! uniform in the range; default 0: a closed loop),
+//! `--turn-log FILE` (one TSV line per webhook round trip: scenario, variant (the
+//! demo order asked about, or `-`), call, step, route, start and end in µs since
+//! the Unix epoch, latency µs, status).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -38,6 +42,7 @@ fn parse() -> Result<(LoadConfig, Options), String> {
         seed: 1,
         fetch_audio: true,
         log_turns: false,
+        think: (Duration::ZERO, Duration::ZERO),
     };
     let mut o = Options {
         pid: None,
@@ -66,6 +71,7 @@ fn parse() -> Result<(LoadConfig, Options), String> {
             "--server-pid" => o.pid = Some(value()?),
             "--json" => o.json = true,
             "--turn-log" => o.turn_log = Some(value()?),
+            "--think-ms" => config.think = think_range(&value()?)?,
             "-h" | "--help" => {
                 println!("see the doc comment at the top of examples/src/bin/loadgen.rs");
                 std::process::exit(0);
@@ -84,6 +90,24 @@ fn parse() -> Result<(LoadConfig, Options), String> {
     }
     config.log_turns = o.turn_log.is_some();
     Ok((config, o))
+}
+
+/// `500` or `500-1500` milliseconds.
+fn think_range(s: &str) -> Result<(Duration, Duration), String> {
+    let ms = |v: &str| -> Result<Duration, String> {
+        v.trim()
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| format!("--think-ms: `{v}` is not whole milliseconds"))
+    };
+    let (lo, hi) = match s.split_once('-') {
+        Some((a, b)) => (ms(a)?, ms(b)?),
+        None => (ms(s)?, ms(s)?),
+    };
+    if hi < lo {
+        return Err("--think-ms: MIN-MAX with MIN <= MAX".into());
+    }
+    Ok((lo, hi))
 }
 
 fn main() -> ExitCode {

@@ -40,6 +40,21 @@ pub struct LoadConfig {
     pub fetch_audio: bool,
     /// Keep one [`report::TurnLog`] per webhook round trip (for `--turn-log`).
     pub log_turns: bool,
+    /// A caller's pause between an answer and its next webhook (listening to the
+    /// prompt, then speaking), drawn uniformly from this range. Zero: none (a
+    /// closed loop that measures saturation, not a caller's wait).
+    pub think: (Duration, Duration),
+}
+
+/// Waits a caller's think time, if any.
+async fn think(config: &LoadConfig, rng: &mut SplitMix64) {
+    let (lo, hi) = config.think;
+    if hi.is_zero() {
+        return;
+    }
+    let span = hi.saturating_sub(lo).as_micros() as u64;
+    let d = lo + Duration::from_micros(if span == 0 { 0 } else { rng.up_to(span) });
+    tokio::time::sleep(d).await;
 }
 
 /// Runs the load and returns the merged tally.
@@ -93,6 +108,7 @@ fn call_sid(n: u64, seed: u64) -> String {
 #[derive(Debug, Clone, Copy)]
 struct Tag {
     scenario: Scenario,
+    variant: &'static str,
     call: u64,
     step: u8,
 }
@@ -134,6 +150,7 @@ async fn post(
     if let Some(start_us) = started_wall {
         tally.log.push(report::TurnLog {
             scenario: tag.scenario,
+            variant: tag.variant,
             call: tag.call,
             step: tag.step,
             route: path.split('?').next().unwrap_or(path).to_string(),
@@ -190,6 +207,7 @@ async fn play_call(
     let from = script.caller.clone();
     let mut tag = Tag {
         scenario,
+        variant: script.variant,
         call: n,
         step: 0,
     };
@@ -218,6 +236,7 @@ async fn play_call(
             tally.call_completed(scenario);
             return;
         }
+        think(config, rng).await;
         if let Some(action) = twiml::dial_action(&doc) {
             let p = params(
                 &sid,
@@ -237,6 +256,12 @@ async fn play_call(
                 tally,
             )
             .await;
+            tally.call_completed(scenario);
+            return;
+        }
+        if twiml::has_dial(&doc) {
+            // A transfer without an action URL: the call goes on with the agent and
+            // ends there, with no further webhook to this server.
             tally.call_completed(scenario);
             return;
         }

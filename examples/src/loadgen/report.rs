@@ -47,6 +47,8 @@ pub fn wall_micros() -> u64 {
 pub struct TurnLog {
     /// The call's scenario.
     pub scenario: Scenario,
+    /// The demo order the call asks about, if any (empty otherwise).
+    pub variant: &'static str,
     /// The call's sequence number.
     pub call: u64,
     /// 0 for the first webhook of the call, then 1, 2, ...
@@ -62,11 +64,17 @@ pub struct TurnLog {
 }
 
 impl TurnLog {
-    /// A TSV line: scenario, call, step, route, start_us, end_us, latency_us, status.
+    /// A TSV line: scenario, variant, call, step, route, start_us, end_us,
+    /// latency_us, status.
     pub fn tsv(&self) -> String {
         format!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
             self.scenario.name(),
+            if self.variant.is_empty() {
+                "-"
+            } else {
+                self.variant
+            },
             self.call,
             self.step,
             self.route,

@@ -20,6 +20,9 @@ pub enum Scenario {
     VoiceStatus,
     /// Keys the order number from another phone, answers the postal-code challenge.
     KeypadVerified,
+    /// Says the order number at the greeting from another phone (the assistant can
+    /// look it up while classifying), answers the challenge, then goodbye.
+    SpokenNumber,
     /// Asks for a person.
     Agent,
     /// Says nothing until the assistant gives up.
@@ -30,9 +33,10 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 5] = [
+    pub const ALL: [Scenario; 6] = [
         Scenario::VoiceStatus,
         Scenario::KeypadVerified,
+        Scenario::SpokenNumber,
         Scenario::Agent,
         Scenario::Silence,
         Scenario::Unknown,
@@ -43,6 +47,7 @@ impl Scenario {
         match self {
             Scenario::VoiceStatus => "voice_status",
             Scenario::KeypadVerified => "keypad_verified",
+            Scenario::SpokenNumber => "spoken_number",
             Scenario::Agent => "agent",
             Scenario::Silence => "silence",
             Scenario::Unknown => "unknown",
@@ -62,6 +67,10 @@ impl Scenario {
         ];
         let (number, phone, zip) = ORDERS[rng.up_to(ORDERS.len() as u64 - 1) as usize];
         let stranger = format!("+1408555{:04}", 1000 + rng.up_to(8999));
+        let variant = match self {
+            Scenario::VoiceStatus | Scenario::KeypadVerified | Scenario::SpokenNumber => number,
+            _ => "",
+        };
         let (caller, steps) = match self {
             Scenario::VoiceStatus => (
                 phone.to_string(),
@@ -79,6 +88,14 @@ impl Scenario {
                     Step::Speech("goodbye".into()),
                 ],
             ),
+            Scenario::SpokenNumber => (
+                stranger,
+                vec![
+                    Step::Speech(format!("where is my order {number}")),
+                    Step::Speech(zip.chars().map(|c| format!("{c} ")).collect()),
+                    Step::Speech("no that's all thanks".into()),
+                ],
+            ),
             Scenario::Agent => (stranger, vec![Step::Speech("real person please".into())]),
             Scenario::Silence => (stranger, vec![Step::Silence, Step::Silence, Step::Silence]),
             Scenario::Unknown => (
@@ -89,7 +106,11 @@ impl Scenario {
                 ],
             ),
         };
-        Script { caller, steps }
+        Script {
+            caller,
+            steps,
+            variant,
+        }
     }
 }
 
@@ -100,6 +121,9 @@ pub struct Script {
     pub caller: String,
     /// Actions at each listen.
     pub steps: Vec<Step>,
+    /// What distinguishes calls of one scenario for the turn log: the demo order
+    /// asked about, if any.
+    pub variant: &'static str,
 }
 
 /// Scenario weights.
@@ -112,8 +136,9 @@ impl Default for ScenarioMix {
     fn default() -> Self {
         ScenarioMix {
             weights: vec![
-                (Scenario::VoiceStatus, 35),
+                (Scenario::VoiceStatus, 25),
                 (Scenario::KeypadVerified, 25),
+                (Scenario::SpokenNumber, 10),
                 (Scenario::Agent, 15),
                 (Scenario::Silence, 10),
                 (Scenario::Unknown, 15),

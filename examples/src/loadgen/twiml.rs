@@ -53,6 +53,11 @@ pub fn play_urls(doc: &str) -> Vec<String> {
     texts(doc, "<Play", "</Play>").collect()
 }
 
+/// Whether the document transfers the call (`<Dial>`, with or without an action).
+pub fn has_dial(doc: &str) -> bool {
+    doc.contains("<Dial")
+}
+
 /// Whether the document ends the call.
 pub fn has_hangup(doc: &str) -> bool {
     doc.contains("<Hangup")
@@ -74,5 +79,10 @@ mod tests {
         assert!(!has_hangup(doc));
         let dial = r#"<Response><Dial action="http://h/twilio/dial" timeout="20"><Number>+1</Number></Dial></Response>"#;
         assert_eq!(dial_action(dial).unwrap(), "http://h/twilio/dial");
+        assert!(has_dial(dial) && !has_dial(doc));
+        assert_eq!(
+            dial_action("<Response><Dial>+15005550006</Dial></Response>"),
+            None
+        );
     }
 }

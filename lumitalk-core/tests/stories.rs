@@ -515,6 +515,14 @@ async fn failures_on_one_order_from_many_numbers_lock_that_order() {
         .await
         .hears("For your security")
         .never_hears_a_secret();
+    // The right code for that phone's locked orders discloses nothing either.
+    let call = Call::new(&a, "CA-p4", Some("+13125550008"));
+    call.rings().await;
+    call.presses("4155550123").await.hears("ZIP code");
+    call.presses("94105")
+        .await
+        .hears("For your security")
+        .never_hears_a_secret();
 }
 
 #[tokio::test(start_paused = true)]

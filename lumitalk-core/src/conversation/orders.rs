@@ -106,6 +106,10 @@ impl Conversation {
                     .into_iter()
                     .filter(|o| listable && (no_verification || o.phone() == Some(phone)))
                     .collect();
+                if self.security.locked && !matches!(self.phase, Phase::Greeting) {
+                    out.shared(t.p.locked_out());
+                    return self.escalate(t, out, EscalationReason::Verification);
+                }
                 if self.security.locked || orders.is_empty() {
                     return self.not_found(t, out, &lookup);
                 }

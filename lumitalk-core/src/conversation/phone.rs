@@ -74,6 +74,11 @@ impl Conversation {
         orders: Vec<Order>,
         answers: &Answers,
     ) {
+        if self.security.locked {
+            // One of these orders is locked out (the driver found out with them).
+            out.shared(t.p.locked_out());
+            return self.escalate(t, out, EscalationReason::Verification);
+        }
         let mut mine: Vec<&Order> = orders.iter().filter(|o| o.phone() == Some(phone)).collect();
         mine.sort_by_key(|o| std::cmp::Reverse(o.placed_at));
         mine.dedup_by(|a, b| a.number == b.number);

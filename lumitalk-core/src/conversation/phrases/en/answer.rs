@@ -86,7 +86,15 @@ fn shipment_sentence(subject: &str, s: &ShipmentSummary, when: When) -> String {
     let with_carrier = carrier.map(|c| format!(" with {c}")).unwrap_or_default();
     let eta = s
         .estimated_delivery
-        .map(|t| format!(", expected to arrive {}", date(t)))
+        .map(|t| {
+            let off = when.utc_offset_minutes;
+            let past = t < when.now && t.civil_date(off) != when.now.civil_date(off);
+            if past {
+                format!(", and was expected {}, so it's running late", date(t))
+            } else {
+                format!(", expected to arrive {}", date(t))
+            }
+        })
         .unwrap_or_default();
     let mut out = match s.status {
         ShipmentStatus::Delivered => match s.delivered_at {

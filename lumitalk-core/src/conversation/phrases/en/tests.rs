@@ -48,6 +48,21 @@ fn answers_a_shipped_order() {
 }
 
 #[test]
+fn a_past_delivery_estimate_is_said_to_be_late() {
+    let late = When {
+        now: Timestamp::from_civil(2025, 12, 5, 15, 0, 0),
+        utc_offset_minutes: 0,
+    };
+    let text = English.answer(&summary(), late);
+    assert!(
+        text.contains(
+            "It is on its way with UPS, and was expected Tuesday, December 2nd, so it's running late."
+        ),
+        "{text}"
+    );
+}
+
+#[test]
 fn answers_partial_cancelled_and_unshipped_orders() {
     let mut o = summary();
     o.fulfillment = FulfillmentStatus::PartiallyFulfilled;

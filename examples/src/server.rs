@@ -140,22 +140,25 @@ async fn deadline(req: Request, next: Next) -> Response {
 }
 
 /// Logs method, path (never the query, which may carry personal data), status
-/// and latency. Headers and bodies are never logged. Path segments that are
-/// personal or a capability are logged as their template: a caller's phone
-/// number, and audio ids (whoever knows one can fetch the audio, which may hold
-/// order details).
+/// and latency: failures at WARN, the rest at DEBUG (metrics count every request;
+/// a line per webhook at INFO would cost more CPU than the turn itself). Headers
+/// and bodies are never logged. Path segments that are personal or a capability
+/// are logged as their template: a caller's phone number, and audio ids (whoever
+/// knows one can fetch the audio, which may hold order details).
 async fn access_log(req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let logged_path = path_template(req.uri().path());
+    let uri = req.uri().clone();
     let started = Instant::now();
     let resp = next.run(req).await;
-    tracing::info!(
-        %method,
-        path = %logged_path,
-        status = resp.status().as_u16(),
-        us = started.elapsed().as_micros() as u64,
-        "request"
-    );
+    let status = resp.status().as_u16();
+    let us = started.elapsed().as_micros() as u64;
+    if status >= 400 {
+        let path = path_template(uri.path());
+        tracing::warn!(%method, %path, status, us, "request");
+    } else if tracing::enabled!(tracing::Level::DEBUG) {
+        let path = path_template(uri.path());
+        tracing::debug!(%method, %path, status, us, "request");
+    }
     resp
 }
 

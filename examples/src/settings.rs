@@ -112,6 +112,9 @@ pub struct Settings {
     pub shopify_api_secret: Option<SecretString>,
     /// Twilio auth token presence (signature checks on).
     pub twilio_auth_token_set: bool,
+    /// Fsync call records at every commit (`full`, the default) or only at
+    /// checkpoints (`normal`).
+    pub sqlite_synchronous: lumitalk_sqlite::Synchronous,
 }
 
 /// The number demo calls are transferred to when none is configured.
@@ -173,6 +176,19 @@ impl Settings {
             None => lumitalk_core::DEFAULT_RETENTION,
         };
         let twilio_auth_token_set = env.get("TWILIO_AUTH_TOKEN").is_some();
+        let sqlite_synchronous = match env.get("LUMITALK_SQLITE_SYNCHRONOUS") {
+            None => lumitalk_sqlite::Synchronous::Full,
+            Some(raw) => match raw.trim().to_ascii_lowercase().as_str() {
+                "full" => lumitalk_sqlite::Synchronous::Full,
+                "normal" => lumitalk_sqlite::Synchronous::Normal,
+                _ => {
+                    problems.push(format!(
+                        "LUMITALK_SQLITE_SYNCHRONOUS: `{raw}` is not `full` or `normal`"
+                    ));
+                    lumitalk_sqlite::Synchronous::Full
+                }
+            },
+        };
 
         let merchants = match env.get("LUMITALK_CONFIG") {
             Some(path) => match std::fs::read_to_string(&path) {
@@ -209,6 +225,7 @@ impl Settings {
                 retention,
                 shopify_api_secret: env.get("SHOPIFY_API_SECRET").map(SecretString::from),
                 twilio_auth_token_set,
+                sqlite_synchronous,
             })
         } else {
             Err(SettingsError { problems })

@@ -16,7 +16,7 @@ use lumitalk_core::{
 use lumitalk_elevenlabs::{CachedSpeech, ElevenLabsSpeech};
 use lumitalk_openai::OpenAiClassifier;
 use lumitalk_shopify::{ShopifyConfig, ShopifyOrderSource};
-use lumitalk_sqlite::SqliteCallRecordStore;
+use lumitalk_sqlite::{SqliteCallRecordStore, SqliteConfig};
 use lumitalk_twilio::TwilioTelephony;
 
 use crate::metrics::Metrics;
@@ -80,7 +80,10 @@ pub async fn wire_with(settings: &Settings, env: &dyn Env) -> Result<Wired, Wiri
 
     // Call records: the embedded SQLite store.
     let records: Arc<dyn CallRecordStore> = Arc::new(
-        SqliteCallRecordStore::open(&settings.database).map_err(|e| {
+        SqliteCallRecordStore::open_with(
+            &SqliteConfig::file(&settings.database).synchronous(settings.sqlite_synchronous),
+        )
+        .map_err(|e| {
             WiringError(format!(
                 "LUMITALK_DATABASE: cannot open {}: {e}",
                 settings.database.display()
@@ -88,8 +91,9 @@ pub async fn wire_with(settings: &Settings, env: &dyn Env) -> Result<Wired, Wiri
         })?,
     );
     summary.push(format!(
-        "call records: sqlite ({})",
-        settings.database.display()
+        "call records: sqlite ({}, synchronous={:?})",
+        settings.database.display(),
+        settings.sqlite_synchronous
     ));
 
     // Orders: Shopify when configured, else the demo store; per-merchant shops route.

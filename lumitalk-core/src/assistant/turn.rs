@@ -126,24 +126,14 @@ impl Assistant {
             ),
             (kind, Some(conv)) => (conv, event_input(kind)),
         };
-        if fresh || starting {
-            let start = CallStart {
-                call_id: event.call_id.clone(),
-                merchant: merchant.id.clone(),
-                caller: caller.clone(),
-                called: event.to.clone(),
-                started_at: now,
-            };
-            if let Err(f) = bounded(
-                deadline,
-                inner.records.name(),
-                inner.records.begin_call(&start),
-            )
-            .await
-            {
-                c.errors.push(f);
-            }
-        }
+        // The record's start is written with the turn, at the end (see below).
+        let start = (fresh || starting).then(|| CallStart {
+            call_id: event.call_id.clone(),
+            merchant: merchant.id.clone(),
+            caller: caller.clone(),
+            called: event.to.clone(),
+            started_at: now,
+        });
 
         let carrier_only = conv.prefers_carrier_voice();
         let mut pool: Pool<'_, Done> = Pool::new();
@@ -305,27 +295,38 @@ impl Assistant {
             tts_characters,
             events: c.events.clone(),
         };
-        if let Err(f) = bounded(
+        // The record's writes go to the store together: a store that batches
+        // (the SQLite one commits everything queued at once) then pays one commit
+        // per turn instead of two or three. They are queued in this order, as
+        // `join!` polls its futures in order.
+        let records = &inner.records;
+        let begin = async {
+            match &start {
+                Some(s) => bounded(deadline, records.name(), records.begin_call(s)).await,
+                None => Ok(()),
+            }
+        };
+        let append = bounded(
             deadline,
-            inner.records.name(),
-            inner.records.append_turn(&event.call_id, &record),
-        )
-        .await
-        {
-            c.errors.push(f);
-        }
-        if let Some(outcome) = ended
-            && let Err(f) = bounded(
-                deadline,
-                inner.records.name(),
-                inner
-                    .records
-                    .finish_call(&event.call_id, outcome, inner.clock.now()),
-            )
-            .await
-        {
-            c.errors.push(f);
-        }
+            records.name(),
+            records.append_turn(&event.call_id, &record),
+        );
+        let finish = async {
+            match ended {
+                Some(outcome) => bounded(
+                    deadline,
+                    records.name(),
+                    records.finish_call(&event.call_id, outcome, inner.clock.now()),
+                )
+                .await
+                .map(|_| ()),
+                None => Ok(()),
+            }
+        };
+        let (began, appended, finished) = tokio::join!(begin, append, finish);
+        c.errors.extend(began.err());
+        c.errors.extend(appended.err());
+        c.errors.extend(finished.err());
         c.timings.total_ms = ms_since(started);
         TurnOutcome {
             reply,

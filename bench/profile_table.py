@@ -9,7 +9,7 @@ import sys
 from collections import OrderedDict
 
 CATEGORIES = [
-    ("session-store sweep (HashMap::retain on every save)", lambda c, d, s: "HashMap" in s and "retain" in s),
+    ("HashMap::retain (session-store sweep)", lambda c, d, s: "HashMap" in s and "retain" in s),
     ("SQLite (call records), user space", lambda c, d, s: c.startswith("lumitalk-sqlit") and d != "[kernel.kallsyms]"),
     ("kernel, SQLite thread (write/fsync)", lambda c, d, s: c.startswith("lumitalk-sqlit")),
     ("malloc / free (glibc)", lambda c, d, s: re.search(r"malloc|free|_int_|unlink_chunk|realloc|tcache", s) is not None),

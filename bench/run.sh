@@ -14,7 +14,9 @@
 #            overlap of independent calls, first greeting with a pre-warmed vs cold cache
 #   d        memory per open session (the anchor's memtest.sh: 100,000 first turns)
 #   e        criterion: cargo bench -p lumitalk-core, -p lumitalk-sqlite
-#   profile  perf (cpu-clock sampling) of the server under the wrk load of section a
+#   profile  perf (cpu-clock sampling) of the server under the wrk load of section a,
+#            call records on disk and on tmpfs
+#   tables   only rebuild the markdown tables from the raw results of earlier runs
 #
 # Needs: a writable copy of ../shared/anchors at $ANCHORS with python-fastapi/.venv
 # (see that README), wrk, curl, python3, perf (profile only).
@@ -49,6 +51,7 @@ BIN="$SRC/target/release"
 DISK_DB="$WORK/db/lumitalk.db"     # on the machine's disk, as in production
 SHM_DB="/dev/shm/lumitalk-bench.db"
 SECTIONS="${*:-build a b c d e profile}"
+[[ "$SECTIONS" == tables ]] && SECTIONS=" "
 mkdir -p "$OUT" "$WORK/logs" "$WORK/db" "$WORK/turns"
 trap 'stop_server; stop_standins' EXIT
 
@@ -75,7 +78,7 @@ if want build; then
   (cd "$SRC" && cargo build --release -p lumitalk-examples --bin server --bin loadgen --bin standins)
   (cd "$SRC" && cargo bench -p lumitalk-core -p lumitalk-sqlite --no-run)
 fi
-machine
+[[ "$SECTIONS" == " " ]] || machine
 
 # --- a: side by side with the Python anchor (wrk, pre-signed pool) -----------
 start_config() {  # cfg -> sets SPID, TARGET, WRK_CPUS
@@ -112,9 +115,6 @@ if want a; then
       stop_server
     done
   done
-  # shellcheck disable=SC2086
-  python3 "$ANCHORS/loadgen/summarize.py" "$OUT/a-raw.tsv" $A_CONFIGS > "$OUT/a-summary.md"
-  python3 "$HERE/ratios.py" "$OUT/a-raw.tsv" > "$OUT/a-ratios.md"
 fi
 
 # --- b: our loadgen, in-process demo providers, 256 callers --------------------
@@ -140,11 +140,6 @@ if want b; then
       stop_server
     done
   done
-  python3 "$HERE/loadgen_table.py" "$OUT/b" closed think think-tmpfs think-py-w1 > "$OUT/b-summary.md"
-  for cfg in think think-tmpfs think-py-w1; do
-    echo "### $cfg"; echo
-    python3 "$HERE/turns.py" routes "$WORK"/turns/b-$cfg-[0-9]*.tsv; echo
-  done > "$OUT/b-routes.md"
 fi
 
 # --- c: delayed provider stand-ins ---------------------------------------------
@@ -164,8 +159,7 @@ if want c; then
     --calls "$C_CAL_CALLS" --seed 7 --turn-log "$WORK/turns/c-cal.tsv"
   curl -s "http://127.0.0.1:$STANDINS_PORT/log" > "$WORK/turns/c-cal-providers.tsv"
   stop_server; stop_standins
-  python3 "$HERE/turns.py" calibrate "$WORK/turns/c-cal.tsv" "$WORK/turns/c-cal-providers.tsv" \
-    "$OUT/c/critical-path.json" > "$OUT/c-calibration.md"
+  cp "$WORK/turns/c-cal.tsv" "$WORK/turns/c-cal-providers.tsv" "$OUT/c/"
 
   # c2: 256 callers with think time. Without jitter each kind of turn has a known
   # critical path (from c1); the same with call records on tmpfs (no fsync); and with
@@ -187,15 +181,6 @@ if want c; then
       stop_server; stop_standins
     done
   done
-  python3 "$HERE/loadgen_table.py" "$OUT/c" load-j0 load-j0-tmpfs load-j50 > "$OUT/c-summary.md"
-  for cfg in j0 j0-tmpfs; do
-    echo "### $cfg"; echo
-    python3 "$HERE/turns.py" excess "$OUT/c/critical-path.json" "$WORK"/turns/c-load-$cfg-[0-9]*.tsv; echo
-  done > "$OUT/c-excess.md"
-  for cfg in j0 j0-tmpfs j50; do
-    echo "### $cfg"; echo
-    python3 "$HERE/turns.py" routes "$WORK"/turns/c-load-$cfg-[0-9]*.tsv; echo
-  done > "$OUT/c-routes.md"
 
   # c3: first greeting. Pre-warmed: the stand-ins are up when the server starts, and
   # the first call comes once its background pre-warm has finished. Cold: they are
@@ -221,7 +206,6 @@ if want c; then
       stop_server; stop_standins
     done
   done
-  python3 "$HERE/turns.py" greeting "$WORK"/turns/c-greet-*.tsv > "$OUT/c-greeting.md"
 fi
 
 # --- d: memory per open session -------------------------------------------------
@@ -239,7 +223,6 @@ if want d; then
       stop_server
     done
   done
-  python3 "$HERE/memtable.py" "$OUT/d" rs py-w1 > "$OUT/d-summary.md"
 fi
 
 # --- e: criterion ---------------------------------------------------------------
@@ -250,27 +233,67 @@ if want e; then
       wait_quiet "e $crate rep$rep"
       log e "cargo bench -p $crate (rep $rep)"
       since=$(date +%s)
-      (cd "$SRC" && cargo bench -p "$crate" -- --warm-up-time 1 --measurement-time 3) \
+      benches=(--bench records)
+      [[ $crate == lumitalk-core ]] && benches=(--bench conversation_step --bench assistant_call)
+      (cd "$SRC" && cargo bench -p "$crate" "${benches[@]}" -- --warm-up-time 1 --measurement-time 3) \
         > "$OUT/e/$crate-$rep.txt" 2>&1 || log e "cargo bench -p $crate failed"
       python3 "$HERE/criterion_table.py" collect "$SRC/target/criterion" "$since" > "$OUT/e/$crate-$rep.json"
     done
   done
-  python3 "$HERE/criterion_table.py" table "$OUT/e" > "$OUT/e-summary.md"
 fi
 
 # --- profile: where the server's CPU goes under the wrk load ----------------------
 if want profile; then
-  wait_quiet "profile"
-  start_rust profile "$RS_PORT" "$DISK_DB"
-  log profile "perf record -e cpu-clock -g, 15 s of wrk c=64"
-  ( SERVER_PID=$SPID LABEL=profile REP=1 OUT="$WORK/profile-raw.tsv" TARGET="http://127.0.0.1:$RS_PORT" \
-      BASE_URL="http://127.0.0.1:$RS_PORT" AUTH_TOKEN=$AUTH_TOKEN CONNS=64 DURATION=20 WARMUP=3 \
-      "$ANCHORS/loadgen/bench.sh" > "$WORK/profile-wrk.txt" 2>&1 & )
-  sleep 5
-  perf record -e cpu-clock -F 1999 -g -p "$SPID" -o "$WORK/perf.data" -- sleep 15 2> /dev/null
-  sleep 6
-  stop_server
-  python3 "$HERE/profile_table.py" "$WORK/perf.data" > "$OUT/profile.md"
+  for store in disk tmpfs; do
+    wait_quiet "profile $store"
+    db=$DISK_DB; [[ $store == tmpfs ]] && db=$SHM_DB
+    start_rust "profile-$store" "$RS_PORT" "$db"
+    log profile "perf record -e cpu-clock -g, 15 s of wrk c=64, call records on $store"
+    ( SERVER_PID=$SPID LABEL="profile-$store" REP=1 OUT="$OUT/profile-raw.tsv" \
+        TARGET="http://127.0.0.1:$RS_PORT" BASE_URL="http://127.0.0.1:$RS_PORT" AUTH_TOKEN=$AUTH_TOKEN \
+        CONNS=64 DURATION=20 WARMUP=3 "$ANCHORS/loadgen/bench.sh" > "$WORK/profile-$store-wrk.txt" 2>&1 & )
+    sleep 5
+    perf record -e cpu-clock -F 1999 -g -p "$SPID" -o "$WORK/perf-$store.data" -- sleep 15 2> /dev/null
+    sleep 6
+    stop_server
+    python3 "$HERE/profile_table.py" "$WORK/perf-$store.data" > "$OUT/profile-$store.md"
+  done
 fi
 
+# --- tables -------------------------------------------------------------------------
+# Every markdown table, rebuilt from the raw results (the turn logs stay in $WORK).
+steady() { echo "whole run:"; echo; "$@"; echo; echo "steady state (turns sent 2 s or more after the start):"; echo; "$@" --skip-s 2; }
+if [[ -s "$OUT/a-raw.tsv" ]]; then
+  # shellcheck disable=SC2086
+  python3 "$ANCHORS/loadgen/summarize.py" "$OUT/a-raw.tsv" $A_CONFIGS > "$OUT/a-summary.md"
+  python3 "$HERE/ratios.py" "$OUT/a-raw.tsv" > "$OUT/a-ratios.md"
+fi
+if [[ -d "$OUT/b" ]]; then
+  python3 "$HERE/loadgen_table.py" "$OUT/b" closed think think-tmpfs think-py-w1 > "$OUT/b-summary.md"
+  for cfg in think think-tmpfs think-py-w1; do
+    ls "$WORK"/turns/b-$cfg-[0-9]*.tsv > /dev/null 2>&1 || continue
+    echo "### $cfg"; echo
+    steady python3 "$HERE/turns.py" routes "$WORK"/turns/b-$cfg-[0-9]*.tsv
+  done > "$OUT/b-routes.md"
+fi
+if [[ -s "$OUT/c/c-cal.tsv" ]]; then
+  python3 "$HERE/turns.py" calibrate "$OUT/c/c-cal.tsv" "$OUT/c/c-cal-providers.tsv" \
+    "$OUT/c/critical-path.json" > "$OUT/c-calibration.md"
+  python3 "$HERE/loadgen_table.py" "$OUT/c" load-j0 load-j0-tmpfs load-j50 > "$OUT/c-summary.md"
+  for cfg in j0 j0-tmpfs; do
+    ls "$WORK"/turns/c-load-$cfg-[0-9]*.tsv > /dev/null 2>&1 || continue
+    echo "### $cfg"; echo
+    steady python3 "$HERE/turns.py" excess "$OUT/c/critical-path.json" "$WORK"/turns/c-load-$cfg-[0-9]*.tsv
+  done > "$OUT/c-excess.md"
+  for cfg in j0 j0-tmpfs j50; do
+    ls "$WORK"/turns/c-load-$cfg-[0-9]*.tsv > /dev/null 2>&1 || continue
+    echo "### $cfg"; echo
+    steady python3 "$HERE/turns.py" routes "$WORK"/turns/c-load-$cfg-[0-9]*.tsv
+  done > "$OUT/c-routes.md"
+  if ls "$WORK"/turns/c-greet-*.tsv > /dev/null 2>&1; then
+    python3 "$HERE/turns.py" greeting "$WORK"/turns/c-greet-*.tsv > "$OUT/c-greeting.md"
+  fi
+fi
+[[ -d "$OUT/d" ]] && python3 "$HERE/memtable.py" "$OUT/d" rs py-w1 > "$OUT/d-summary.md"
+[[ -d "$OUT/e" ]] && python3 "$HERE/criterion_table.py" table "$OUT/e" > "$OUT/e-summary.md"
 log done "sections: $SECTIONS"

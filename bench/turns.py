@@ -13,6 +13,10 @@ usage:
       path of the same kind of turn, per run; medians over runs with (min-max).
   turns.py routes TURNLOG...                    latency percentiles per route, per run.
   turns.py greeting TURNLOG...                  first-greeting latency (files c-greet-<cache>-<rep>.tsv).
+
+excess and routes take --skip-s S (default 0): leave out turns sent in the first S seconds of
+each run, when every caller opens its connection at once (the steady state, as the anchor's
+windows.py reports it).
 """
 import json
 import os
@@ -22,7 +26,10 @@ import sys
 from collections import OrderedDict
 
 
-def read_turns(path):
+SKIP_S = 0.0
+
+
+def read_turns(path, skip=False):
     out = []
     for line in open(path):
         f = line.rstrip("\n").split("\t")
@@ -31,6 +38,9 @@ def read_turns(path):
         out.append({"scenario": f[0], "variant": f[1], "call": int(f[2]), "step": int(f[3]),
                     "route": f[4], "start": int(f[5]), "end": int(f[6]), "lat": int(f[7]) / 1000.0,
                     "status": int(f[8])})
+    if skip and SKIP_S > 0 and out:
+        t0 = min(t["start"] for t in out)
+        out = [t for t in out if t["start"] >= t0 + SKIP_S * 1e6]
     return out
 
 
@@ -132,7 +142,7 @@ def excess(cp_json, paths):
     cps = json.load(open(cp_json))
     runs = []
     for p in paths:
-        turns = read_turns(p)
+        turns = read_turns(p, skip=True)
         ex, lat, cpl, missing = [], [], [], 0
         for t in turns:
             c = cps.get(key(t))
@@ -163,7 +173,7 @@ def excess(cp_json, paths):
 def routes(paths):
     per = OrderedDict()
     for p in paths:
-        turns = read_turns(p)
+        turns = read_turns(p, skip=True)
         groups = {"all": [t["lat"] for t in turns]}
         for t in turns:
             groups.setdefault(t["route"], []).append(t["lat"])
@@ -197,6 +207,10 @@ def greeting(paths):
 
 
 if __name__ == "__main__":
+    if "--skip-s" in sys.argv:
+        i = sys.argv.index("--skip-s")
+        SKIP_S = float(sys.argv[i + 1])
+        del sys.argv[i:i + 2]
     cmd = sys.argv[1]
     if cmd == "calibrate":
         calibrate(*sys.argv[2:5])

@@ -25,7 +25,8 @@
 # REPS [3], ANCHORS [/tmp/anchors], OUT [bench/results], WORK
 # [/tmp/lumitalk-bench], QUIET_MAX [600] seconds to wait for a quiet machine per run,
 # A_CONFIGS ["py-w2 py-w1 rs rs-tmpfs py-w1pin rs-pin"], DURATION [25] (per wrk level),
-# B_CLOSED_SECS [20], B_THINK_SECS [40], C_SECS [60], C_CAL_CALLS [100], MEM_SESSIONS [100000].
+# B_CONFIGS ["closed think think-tmpfs think-1worker think-py-w1"], B_CLOSED_SECS [20], B_THINK_SECS [40],
+# C_CONFIGS ["j0 j0-tmpfs j50"], C_GREETING [1] (0: skip the first-greeting runs), C_SECS [60], C_CAL_CALLS [100], MEM_SESSIONS [100000].
 # A quick dry run of the script itself:
 #   REPS=1 DURATION=3 B_CLOSED_SECS=3 B_THINK_SECS=4 C_SECS=5 C_CAL_CALLS=5 MEM_SESSIONS=3000 \
 #   QUIET_MAX=0 OUT=/tmp/bench-smoke bench/run.sh a b c d
@@ -41,6 +42,8 @@ OUT="${OUT:-$HERE/results}"
 WORK="${WORK:-/tmp/lumitalk-bench}"
 QUIET_MAX="${QUIET_MAX:-600}"
 A_CONFIGS="${A_CONFIGS:-py-w2 py-w1 rs rs-tmpfs py-w1pin rs-pin}"
+B_CONFIGS="${B_CONFIGS:-closed think think-tmpfs think-1worker think-py-w1}"
+C_CONFIGS="${C_CONFIGS:-j0 j0-tmpfs j50}" C_GREETING="${C_GREETING:-1}"
 DURATION="${DURATION:-25}"
 B_CLOSED_SECS="${B_CLOSED_SECS:-20}" B_THINK_SECS="${B_THINK_SECS:-40}"
 C_SECS="${C_SECS:-60}" C_CAL_CALLS="${C_CAL_CALLS:-100}" MEM_SESSIONS="${MEM_SESSIONS:-100000}"
@@ -121,12 +124,13 @@ fi
 if want b; then
   mkdir -p "$OUT/b"
   for rep in $(seq "$REPS"); do
-    for cfg in closed think think-tmpfs think-py-w1; do
+    for cfg in $B_CONFIGS; do
       wait_quiet "b $cfg rep$rep"
       port=$RS_PORT
       case $cfg in
         think-py-w1) start_python "b-$cfg" 1; port=$PY_PORT ;;
         think-tmpfs) start_rust "b-$cfg" "$RS_PORT" "$SHM_DB" ;;
+        think-1worker) start_rust "b-$cfg" "$RS_PORT" "$DISK_DB" TOKIO_WORKER_THREADS=1 ;;
         *) start_rust "b-$cfg" "$RS_PORT" "$DISK_DB" ;;
       esac
       log b "$cfg rep $rep"
@@ -165,7 +169,7 @@ if want c; then
   # critical path (from c1); the same with call records on tmpfs (no fsync); and with
   # ±50 ms of jitter per provider call.
   for rep in $(seq "$REPS"); do
-    for cfg in j0 j0-tmpfs j50; do
+    for cfg in $C_CONFIGS; do
       wait_quiet "c load $cfg rep$rep"
       jitter=0; [[ $cfg == j50 ]] && jitter=50
       db=$DISK_DB; [[ $cfg == *tmpfs ]] && db=$SHM_DB
@@ -186,6 +190,7 @@ if want c; then
   # the first call comes once its background pre-warm has finished. Cold: they are
   # down at start (the pre-warm fails fast) and come up before the first call.
   for rep in $(seq "$REPS"); do
+    [[ $C_GREETING == 1 ]] || break
     for cache in prewarmed cold; do
       wait_quiet "c greeting $cache rep$rep"
       if [[ $cache == prewarmed ]]; then
@@ -269,8 +274,8 @@ if [[ -s "$OUT/a-raw.tsv" ]]; then
   python3 "$HERE/ratios.py" "$OUT/a-raw.tsv" > "$OUT/a-ratios.md"
 fi
 if [[ -d "$OUT/b" ]]; then
-  python3 "$HERE/loadgen_table.py" "$OUT/b" closed think think-tmpfs think-py-w1 > "$OUT/b-summary.md"
-  for cfg in think think-tmpfs think-py-w1; do
+  python3 "$HERE/loadgen_table.py" "$OUT/b" closed think think-tmpfs think-1worker think-py-w1 > "$OUT/b-summary.md"
+  for cfg in think think-tmpfs think-1worker think-py-w1; do
     ls "$WORK"/turns/b-$cfg-[0-9]*.tsv > /dev/null 2>&1 || continue
     echo "### $cfg"; echo
     steady python3 "$HERE/turns.py" routes "$WORK"/turns/b-$cfg-[0-9]*.tsv

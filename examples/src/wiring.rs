@@ -248,7 +248,7 @@ pub async fn wire_with(settings: &Settings, env: &dyn Env) -> Result<Wired, Wiri
     if let Some(s) = speech {
         builder = builder.speech(s);
     }
-    let assistant = builder.build();
+    let assistant = builder.build().map_err(|e| WiringError(e.to_string()))?;
     // Fixed prompts are pre-synthesized in the background once the server
     // listens (`crate::prewarm`): start-up never waits on the speech provider.
     summary.push(format!(

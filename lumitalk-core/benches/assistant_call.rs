@@ -21,7 +21,10 @@ fn assistant() -> Assistant {
             .with_phone_number(store)
             .with_escalation_number(PhoneNumber::parse_e164("+18005550100").unwrap()),
     ]);
-    Assistant::builder(merchants, Arc::new(DemoOrderStore::demo())).build()
+    Assistant::builder(merchants, Arc::new(DemoOrderStore::demo()))
+        .demo_in_memory_records()
+        .build()
+        .unwrap()
 }
 
 async fn six_turn_call(a: Assistant) -> Option<CallOutcome> {

@@ -63,6 +63,7 @@ pub mod conversation;
 pub mod domain;
 pub mod error;
 pub mod memory;
+pub mod privacy;
 pub mod provider;
 pub mod reply;
 pub mod store;
@@ -70,7 +71,7 @@ pub mod store;
 pub mod testing;
 pub mod wrappers;
 
-pub use assistant::{Assistant, AssistantBuilder, TurnOutcome};
+pub use assistant::{Assistant, AssistantBuildError, AssistantBuilder, TurnOutcome};
 pub use clock::{Clock, ManualClock, TokioClock};
 pub use domain::*;
 pub use error::{

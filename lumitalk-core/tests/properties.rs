@@ -405,6 +405,7 @@ proptest! {
                 Arc::new(DemoOrderStore::new(orders()))
             };
             let mut b = Assistant::builder(MerchantDirectory::new(vec![merchant_for(&s)]), orders)
+.demo_in_memory_records()
                 .clock(Arc::new(TokioClock::starting_at(t0())));
             let classifier: Option<Arc<dyn IntentClassifier>> = match classifier {
                 1 => Some(Arc::new(DownClassifier)),
@@ -425,7 +426,7 @@ proptest! {
             if sessions_down {
                 b = b.sessions(Arc::new(DownSessions::default()));
             }
-            let a = b.build();
+            let a = b.build().unwrap();
             let callers = [s.caller.map(phone), Some(phone(STRANGER_PHONE))];
             for e in events {
                 let (call, kind) = match e {

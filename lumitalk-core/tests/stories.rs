@@ -27,6 +27,7 @@ fn assistant(merchant: Merchant) -> AssistantBuilder {
         MerchantDirectory::new(vec![merchant]),
         Arc::new(DemoOrderStore::new(orders())),
     )
+    .demo_in_memory_records()
     .clock(Arc::new(TokioClock::starting_at(t0())))
 }
 
@@ -207,7 +208,7 @@ impl Heard {
 
 #[tokio::test(start_paused = true)]
 async fn greeting_then_order_number_then_verification_then_status_then_goodbye() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-happy", Some(STRANGER_PHONE));
 
     call.rings()
@@ -250,7 +251,7 @@ async fn greeting_then_order_number_then_verification_then_status_then_goodbye()
 
 #[tokio::test(start_paused = true)]
 async fn caller_id_finds_recent_orders_and_verifies_the_caller() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-jane", Some(JANE_PHONE));
     call.rings()
         .await
@@ -271,7 +272,7 @@ async fn caller_id_finds_recent_orders_and_verifies_the_caller() {
 
 #[tokio::test(start_paused = true)]
 async fn a_phone_number_from_another_phone_names_no_order_before_the_zip_code() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-other-phone", Some(STRANGER_PHONE));
     call.rings().await;
     call.presses("4155550123#")
@@ -291,7 +292,8 @@ async fn a_phone_number_from_another_phone_names_no_order_before_the_zip_code() 
 async fn under_challenge_always_the_greeting_names_no_order() {
     let a =
         assistant(merchant().with_verification(lumitalk_core::VerificationPolicy::ChallengeAlways))
-            .build();
+            .build()
+            .unwrap();
     let call = Call::new(&a, "CA-always", Some(JANE_PHONE));
     let heard = call
         .rings()
@@ -311,7 +313,7 @@ async fn under_challenge_always_the_greeting_names_no_order() {
 
 #[tokio::test(start_paused = true)]
 async fn low_confidence_numbers_are_confirmed_before_the_lookup() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-mumble", None);
     call.rings().await;
     call.mumbles("one zero zero three")
@@ -322,7 +324,7 @@ async fn low_confidence_numbers_are_confirmed_before_the_lookup() {
 
 #[tokio::test(start_paused = true)]
 async fn pressing_zero_reaches_a_human() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-zero", Some(STRANGER_PHONE));
     call.rings().await;
     call.presses("1003").await.hears("ZIP code");
@@ -343,7 +345,7 @@ async fn pressing_zero_reaches_a_human() {
 
 #[tokio::test(start_paused = true)]
 async fn three_silences_end_the_call_politely() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-quiet", None);
     call.rings().await;
     for _ in 0..2 {
@@ -361,7 +363,7 @@ async fn three_silences_end_the_call_politely() {
 
 #[tokio::test(start_paused = true)]
 async fn an_order_not_found_twice_offers_a_human() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-nf", None);
     call.rings().await;
     call.presses("5555#")
@@ -381,7 +383,7 @@ async fn an_order_not_found_twice_offers_a_human() {
 
 #[tokio::test(start_paused = true)]
 async fn failed_verification_discloses_nothing_and_locks_the_number_out() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     // Call 1: three wrong answers.
     let call = Call::new(&a, "CA-v1", Some(STRANGER_PHONE));
     call.rings().await;
@@ -437,7 +439,8 @@ async fn the_lockout_threshold_is_configurable() {
             max_failures: 1,
             window: Duration::from_secs(60),
         })
-        .build();
+        .build()
+        .unwrap();
     let call = Call::new(&a, "CA-l1", Some(STRANGER_PHONE));
     call.rings().await;
     call.presses("1003").await;
@@ -454,6 +457,7 @@ fn strict_lockout() -> Assistant {
             window: Duration::from_secs(600),
         })
         .build()
+        .unwrap()
 }
 
 #[tokio::test(start_paused = true)]
@@ -527,7 +531,7 @@ async fn failures_on_one_order_from_many_numbers_lock_that_order() {
 
 #[tokio::test(start_paused = true)]
 async fn a_cancel_request_is_transferred_and_an_unanswered_transfer_promises_a_callback() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-cancel", Some(JOHN_PHONE));
     call.rings().await;
     call.says("I want to cancel my order")
@@ -546,7 +550,7 @@ async fn a_cancel_request_is_transferred_and_an_unanswered_transfer_promises_a_c
 
 #[tokio::test(start_paused = true)]
 async fn without_an_escalation_number_the_caller_hears_what_happens_next() {
-    let a = assistant(merchant_without_agents()).build();
+    let a = assistant(merchant_without_agents()).build().unwrap();
     let call = Call::new(&a, "CA-noagent", None);
     call.rings().await;
     call.says("representative please")
@@ -559,7 +563,9 @@ async fn without_an_escalation_number_the_caller_hears_what_happens_next() {
 #[tokio::test(start_paused = true)]
 async fn outside_business_hours_the_caller_is_told_so() {
     // Friday 28 November, 15:00 UTC is 10:00 in New York: open. Saturday is not.
-    let a = assistant(merchant().with_business_hours(weekday_hours())).build();
+    let a = assistant(merchant().with_business_hours(weekday_hours()))
+        .build()
+        .unwrap();
     let call = Call::new(&a, "CA-hours", Some(STRANGER_PHONE));
     call.rings().await;
     call.waits(Duration::from_secs(60)).await;
@@ -576,7 +582,7 @@ async fn outside_business_hours_the_caller_is_told_so() {
 
 #[tokio::test(start_paused = true)]
 async fn an_upset_caller_is_connected_with_a_person() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-upset", None);
     call.rings().await;
     call.says("this is ridiculous, where is my stuff")
@@ -591,8 +597,10 @@ async fn order_system_outage_apologizes_and_offers_a_human() {
         MerchantDirectory::new(vec![merchant()]),
         Arc::new(DownOrders),
     )
+    .demo_in_memory_records()
     .clock(Arc::new(TokioClock::starting_at(t0())))
-    .build();
+    .build()
+    .unwrap();
     let call = Call::new(&a, "CA-orders-down", Some(JANE_PHONE));
     // The caller-ID lookup fails quietly: the caller just hears the menu.
     call.rings()
@@ -619,8 +627,10 @@ async fn provider_retries_are_counted_per_turn_and_per_call() {
     use lumitalk_core::wrappers::{Retry, RetryPolicy};
     let orders = Retry::new(FlakyOrders::new(2), RetryPolicy::default()).with_seed(7);
     let a = Assistant::builder(MerchantDirectory::new(vec![merchant()]), Arc::new(orders))
+        .demo_in_memory_records()
         .clock(Arc::new(TokioClock::starting_at(t0())))
-        .build();
+        .build()
+        .unwrap();
     let call = Call::new(&a, "CA-retries", None);
     call.rings().await;
     call.presses("1003")
@@ -637,7 +647,7 @@ async fn provider_retries_are_counted_per_turn_and_per_call() {
 #[tokio::test(start_paused = true)]
 async fn conversation_events_are_kept_in_the_call_record() {
     use lumitalk_core::conversation::{EscalationReason, Event};
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-events", Some(STRANGER_PHONE));
     call.rings().await;
     call.presses("1003").await;
@@ -673,7 +683,8 @@ async fn conversation_events_are_kept_in_the_call_record() {
 async fn classifier_outage_falls_back_to_keywords() {
     let a = assistant(merchant())
         .classifier(Arc::new(DownClassifier))
-        .build();
+        .build()
+        .unwrap();
     let call = Call::new(&a, "CA-llm-down", None);
     call.rings().await;
     call.says("my order number is 1003")
@@ -692,7 +703,8 @@ async fn a_hanging_classifier_is_cut_off_by_the_turn_deadline() {
     let a = assistant(merchant())
         .classifier(Arc::new(HangingClassifier))
         .turn_deadline(Duration::from_secs(4))
-        .build();
+        .build()
+        .unwrap();
     let call = Call::new(&a, "CA-slow", None);
     call.rings().await;
     let heard = call.says("agent").await.gets_transferred_to(AGENT_PHONE);
@@ -709,7 +721,7 @@ async fn a_hanging_classifier_is_cut_off_by_the_turn_deadline() {
 async fn speech_outage_falls_back_to_the_carrier_voice_and_stops_trying() {
     let mut m = merchant();
     m.voice.carrier_voice = Some("Polly.Joanna-Neural".into());
-    let a = assistant(m).speech(Arc::new(DownSpeech)).build();
+    let a = assistant(m).speech(Arc::new(DownSpeech)).build().unwrap();
     let call = Call::new(&a, "CA-tts-down", None);
     call.rings()
         .await
@@ -730,7 +742,10 @@ async fn speech_outage_falls_back_to_the_carrier_voice_and_stops_trying() {
 #[tokio::test(start_paused = true)]
 async fn speech_plays_stored_audio_and_fixed_prompts_are_synthesized_once() {
     let speech = Arc::new(FakeSpeech::default());
-    let a = assistant(merchant()).speech(speech.clone()).build();
+    let a = assistant(merchant())
+        .speech(speech.clone())
+        .build()
+        .unwrap();
     let greeting = "Thanks for calling Acme Outdoor.";
 
     let call = Call::new(&a, "CA-tts-1", None);
@@ -782,7 +797,10 @@ async fn speech_plays_stored_audio_and_fixed_prompts_are_synthesized_once() {
 #[tokio::test(start_paused = true)]
 async fn prewarm_synthesizes_every_fixed_prompt_ahead_of_calls() {
     let speech = Arc::new(FakeSpeech::default());
-    let a = assistant(merchant()).speech(speech.clone()).build();
+    let a = assistant(merchant())
+        .speech(speech.clone())
+        .build()
+        .unwrap();
     let ready = a.prewarm().await;
     assert!(ready > 30, "{ready}");
     let asked = speech.requests.lock().unwrap().len();
@@ -795,7 +813,7 @@ async fn prewarm_synthesizes_every_fixed_prompt_ahead_of_calls() {
         "no synthesis during the call"
     );
     // Without a speech provider, prewarm does nothing.
-    assert_eq!(assistant(merchant()).build().prewarm().await, 0);
+    assert_eq!(assistant(merchant()).build().unwrap().prewarm().await, 0);
 }
 
 #[tokio::test(start_paused = true)]
@@ -805,12 +823,14 @@ async fn everything_down_the_caller_still_reaches_a_human() {
         MerchantDirectory::new(vec![merchant()]),
         Arc::new(DownOrders),
     )
+    .demo_in_memory_records()
     .classifier(Arc::new(DownClassifier))
     .fallback_classifier(Arc::new(DownClassifier))
     .speech(Arc::new(DownSpeech))
     .sessions(sessions.clone())
     .clock(Arc::new(TokioClock::starting_at(t0())))
-    .build();
+    .build()
+    .unwrap();
     let call = Call::new(&a, "CA-apocalypse", Some(JANE_PHONE));
     call.rings()
         .await
@@ -832,7 +852,7 @@ async fn everything_down_the_caller_still_reaches_a_human() {
 
 #[tokio::test(start_paused = true)]
 async fn a_webhook_for_an_unknown_call_starts_over_politely() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-after-restart", None);
     call.presses("1003")
         .await
@@ -844,7 +864,7 @@ async fn a_webhook_for_an_unknown_call_starts_over_politely() {
 
 #[tokio::test(start_paused = true)]
 async fn a_caller_hanging_up_finishes_the_record() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-hangup", None);
     call.rings().await;
     call.presses("1003").await;
@@ -856,7 +876,7 @@ async fn a_caller_hanging_up_finishes_the_record() {
 
 #[tokio::test(start_paused = true)]
 async fn calls_end_within_fifteen_minutes() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let call = Call::new(&a, "CA-long", None);
     call.rings().await;
     call.waits(Duration::from_secs(16 * 60)).await;
@@ -868,7 +888,7 @@ async fn calls_end_within_fifteen_minutes() {
 
 #[tokio::test(start_paused = true)]
 async fn a_number_no_merchant_answers_is_served_by_the_default_merchant() {
-    let a = assistant(merchant()).build();
+    let a = assistant(merchant()).build().unwrap();
     let outcome = a
         .handle(CallEvent {
             call_id: CallId::new("CA-other"),
@@ -878,7 +898,10 @@ async fn a_number_no_merchant_answers_is_served_by_the_default_merchant() {
         })
         .await;
     assert_eq!(outcome.merchant, MerchantId::new("acme"));
-    let empty = Assistant::builder(MerchantDirectory::new(vec![]), Arc::new(DownOrders)).build();
+    let empty = Assistant::builder(MerchantDirectory::new(vec![]), Arc::new(DownOrders))
+        .demo_in_memory_records()
+        .build()
+        .unwrap();
     let outcome = empty
         .handle(CallEvent {
             call_id: CallId::new("CA-none"),

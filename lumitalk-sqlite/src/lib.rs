@@ -61,7 +61,7 @@
 //! assert_eq!(records.len(), 1);
 //! assert_eq!(records[0].turns[0].reply_text, "What is your order number?");
 //!
-//! let doc = privacy::export_document(&records, &caller, Timestamp::now_from_system());
+//! let doc = privacy::export_document(&caller, &records, Timestamp::now_from_system());
 //! assert_eq!(doc["records"][0]["call_id"], "CA0001");
 //!
 //! let deleted = store.delete_by_caller(&caller, None).await?;

@@ -23,8 +23,11 @@ pub const DEFAULT_TURN_DEADLINE: Duration = Duration::from_secs(4);
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(2 * 3600);
 
 /// Configures an [`Assistant`]. Every provider but the order source has an
-/// offline default, so `Assistant::builder(merchants, orders).build()` runs a
-/// complete demo.
+/// offline default. Call records hold personal data and must outlive the
+/// process, so there is no silent default for them: give a durable
+/// [`CallRecordStore`] with [`records`](Self::records) (e.g. lumitalk-sqlite's),
+/// or opt in to the in-memory one with
+/// [`demo_in_memory_records`](Self::demo_in_memory_records) for a demo or a test.
 #[derive(Debug)]
 pub struct AssistantBuilder {
     merchants: MerchantDirectory,
@@ -35,7 +38,7 @@ pub struct AssistantBuilder {
     audio_format: AudioFormat,
     sessions: Option<Arc<dyn SessionStore>>,
     audio_store: Option<Arc<dyn AudioStore>>,
-    records: Option<Arc<dyn CallRecordStore>>,
+    records: Option<RecordChoice>,
     clock: Option<Arc<dyn Clock>>,
     turn_deadline: Duration,
     session_ttl: Duration,
@@ -100,9 +103,18 @@ impl AssistantBuilder {
         self
     }
 
-    /// Where call records go (default: in memory).
+    /// Where call records go: a durable store for production. Required, unless
+    /// [`demo_in_memory_records`](Self::demo_in_memory_records) is chosen.
     pub fn records(mut self, records: Arc<dyn CallRecordStore>) -> Self {
-        self.records = Some(records);
+        self.records = Some(RecordChoice::Store(records));
+        self
+    }
+
+    /// Keeps call records in this process's memory ([`MemoryCallRecordStore`]):
+    /// for demos and tests only. They end with the process and are bounded only
+    /// by the retention purge the server runs.
+    pub fn demo_in_memory_records(mut self) -> Self {
+        self.records = Some(RecordChoice::DemoInMemory);
         self
     }
 
@@ -138,7 +150,12 @@ impl AssistantBuilder {
     }
 
     /// The assistant.
-    pub fn build(self) -> Assistant {
+    ///
+    /// # Errors
+    /// [`AssistantBuildError::NoCallRecordStore`] when neither
+    /// [`records`](Self::records) nor
+    /// [`demo_in_memory_records`](Self::demo_in_memory_records) was called.
+    pub fn build(self) -> Result<Assistant, AssistantBuildError> {
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(TokioClock::new()));
         let sessions = self
             .sessions
@@ -146,10 +163,12 @@ impl AssistantBuilder {
         let audio_store = self.audio_store.unwrap_or_else(|| {
             Arc::new(MemoryAudioStore::new(DEFAULT_AUDIO_CAPACITY, clock.clone()))
         });
-        let records = self
-            .records
-            .unwrap_or_else(|| Arc::new(MemoryCallRecordStore::new()));
-        Assistant {
+        let records: Arc<dyn CallRecordStore> = match self.records {
+            Some(RecordChoice::Store(store)) => store,
+            Some(RecordChoice::DemoInMemory) => Arc::new(MemoryCallRecordStore::new()),
+            None => return Err(AssistantBuildError::NoCallRecordStore),
+        };
+        Ok(Assistant {
             inner: Arc::new(Inner {
                 merchants: self.merchants,
                 orders: self.orders,
@@ -170,6 +189,26 @@ impl AssistantBuilder {
                 lockout: Lockout::new(self.lockout),
                 active: ActiveCalls::default(),
             }),
-        }
+        })
     }
+}
+
+/// Where call records go, as chosen on the builder.
+#[derive(Debug)]
+enum RecordChoice {
+    Store(Arc<dyn CallRecordStore>),
+    DemoInMemory,
+}
+
+/// Why an [`Assistant`] could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AssistantBuildError {
+    /// No call-record store was chosen.
+    #[error(
+        "no call-record store: call `.records(store)` with a durable store \
+         (e.g. lumitalk_sqlite::SqliteCallRecordStore), or \
+         `.demo_in_memory_records()` for a demo or a test"
+    )]
+    NoCallRecordStore,
 }

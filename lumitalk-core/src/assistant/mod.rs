@@ -48,7 +48,10 @@
 //! let merchants = MerchantDirectory::new(vec![
 //!     Merchant::new("demo", "Acme Outdoor").with_phone_number(store.clone()),
 //! ]);
-//! let assistant = Assistant::builder(merchants, Arc::new(DemoOrderStore::demo())).build();
+//! let assistant = Assistant::builder(merchants, Arc::new(DemoOrderStore::demo()))
+//!     .demo_in_memory_records()
+//!     .build()
+//!     .expect("a record store was chosen");
 //!
 //! let event = |kind| CallEvent {
 //!     call_id: CallId::new("CA123"),
@@ -77,7 +80,9 @@ mod voice;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use builder::{AssistantBuilder, DEFAULT_SESSION_TTL, DEFAULT_TURN_DEADLINE};
+pub use builder::{
+    AssistantBuildError, AssistantBuilder, DEFAULT_SESSION_TTL, DEFAULT_TURN_DEADLINE,
+};
 pub use lockout::LockoutPolicy;
 
 use self::active::ActiveCalls;
@@ -174,6 +179,16 @@ impl Assistant {
     /// The call records.
     pub fn records(&self) -> &Arc<dyn CallRecordStore> {
         &self.inner.records
+    }
+
+    /// The clock the assistant reads time from.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// Where conversation state lives between webhooks.
+    pub fn sessions(&self) -> &Arc<dyn SessionStore> {
+        &self.inner.sessions
     }
 
     /// Calls this process is serving (seen within the session time-to-live and not

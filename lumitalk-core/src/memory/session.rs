@@ -120,6 +120,10 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
+    async fn sweep_expired(&self) -> Result<usize, StoreError> {
+        Ok(self.sweep())
+    }
+
     async fn len(&self) -> Result<usize, StoreError> {
         let now = self.clock.now();
         let state = self.lock();

@@ -182,9 +182,9 @@ impl AudioStream {
         std::future::poll_fn(|cx| self.poll_next_chunk(cx)).await
     }
 
-    /// Polls for the next chunk (`Ready(None)` when synthesis finished): the
-    /// building block for adapting the stream to other stream traits, such as an
-    /// HTTP response body.
+    /// Polls for the next chunk (`Ready(None)` when synthesis finished). The
+    /// stream is also a [`futures_core::Stream`], which is what HTTP response
+    /// bodies are built from (`axum::body::Body::from_stream(stream)`).
     pub fn poll_next_chunk(
         &mut self,
         cx: &mut Context<'_>,
@@ -208,6 +208,14 @@ impl AudioStream {
             bytes: Bytes::from(buf),
             format: self.format,
         })
+    }
+}
+
+impl futures_core::Stream for AudioStream {
+    type Item = Result<Bytes, SpeechError>;
+
+    fn poll_next(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_next_chunk(cx)
     }
 }
 

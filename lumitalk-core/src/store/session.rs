@@ -33,6 +33,12 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug + 'static {
     async fn remove(&self, call: &CallId) -> Result<(), StoreError>;
     /// Number of live sessions (for metrics).
     async fn len(&self) -> Result<usize, StoreError>;
+    /// Drops sessions whose time-to-live passed and returns how many; run now
+    /// and then by the server's background jobs. The default does nothing, for
+    /// stores that expire entries themselves (Redis keys with a TTL).
+    async fn sweep_expired(&self) -> Result<usize, StoreError> {
+        Ok(0)
+    }
 }
 
 #[async_trait]
@@ -51,5 +57,8 @@ impl<T: SessionStore + ?Sized> SessionStore for Arc<T> {
     }
     async fn len(&self) -> Result<usize, StoreError> {
         (**self).len().await
+    }
+    async fn sweep_expired(&self) -> Result<usize, StoreError> {
+        (**self).sweep_expired().await
     }
 }

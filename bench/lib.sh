@@ -93,7 +93,7 @@ start_python() {
   sleep 2  # let every worker finish starting (as run_matrix.sh does)
 }
 
-# Provider stand-ins on $STANDINS_PORT.   start_standins [standins options...]
+# Provider stand-ins (lumitalk-bench) on $STANDINS_PORT.   start_standins [standins options...]
 start_standins() {
   "$BIN/standins" --addr "127.0.0.1:$STANDINS_PORT" "$@" > "$WORK/logs/standins.log" 2>&1 &
   STANDINS_PID=$!
@@ -124,8 +124,8 @@ standin_env() {
     ELEVENLABS_API_KEY=xi-standin ELEVENLABS_VOICE_ID=standinvoice "ELEVENLABS_BASE_URL=$b"
 }
 
-# Runs our loadgen against the server in $SPID and writes its JSON report, with the
-# machine's other load added:   run_loadgen OUTFILE [loadgen options...]
+# Runs our loadgen (lumitalk-bench) against the server in $SPID and writes its JSON
+# report, with the machine's other load added:   run_loadgen OUTFILE [loadgen options...]
 run_loadgen() {
   local out=$1; shift
   local s1 s2

@@ -5,7 +5,8 @@
 #   bench/run.sh a d             # only some sections
 #
 # Sections:
-#   build    release build of the server, loadgen and stand-ins; criterion benches compiled
+#   build    release build of the server (lumitalk-examples), loadgen and stand-ins
+#            (lumitalk-bench); criterion benches compiled
 #   a        side by side with the Python anchor: the anchor's wrk harness (pre-signed pool,
 #            16/64/256 connections) against uvicorn --workers 2 / 1 / 1 pinned and our server
 #   b        our loadgen following TwiML, in-process demo providers, 256 callers (closed loop,
@@ -78,7 +79,10 @@ machine() {
 # --- build ------------------------------------------------------------------
 if want build; then
   log build "cargo build --release (server, loadgen, standins); criterion benches --no-run"
-  (cd "$SRC" && cargo build --release -p lumitalk-examples --bin server --bin loadgen --bin standins)
+  # One invocation, so both packages share one feature resolution; every binary lands in
+  # the workspace's target/release ($BIN).
+  (cd "$SRC" && cargo build --release -p lumitalk-examples --bin server \
+    -p lumitalk-bench --bin loadgen --bin standins)
   (cd "$SRC" && cargo bench -p lumitalk-core -p lumitalk-sqlite --no-run)
 fi
 [[ "$SECTIONS" == " " ]] || machine

@@ -7,7 +7,6 @@
 #![deny(missing_docs)]
 
 pub mod admin;
-pub mod loadgen;
 pub mod metrics;
 pub mod privacy;
 pub mod routed_orders;

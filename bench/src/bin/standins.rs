@@ -2,7 +2,7 @@
 //! the providers' wire shapes after a configurable delay, for load tests.
 //!
 //! ```text
-//! cargo run --release -p lumitalk-examples --bin standins -- \
+//! cargo run --release -p lumitalk-bench --bin standins -- \
 //!     --addr 127.0.0.1:9100 --shopify-ms 150 --openai-ms 350 --elevenlabs-ms 250 --jitter-ms 20
 //! ```
 //! Then start the server against it:
@@ -17,13 +17,10 @@
 //! returns (and clears) one line per request served: `provider start_us end_us`.
 #![forbid(unsafe_code)]
 
-#[path = "../standins/mod.rs"]
-mod standins;
-
 use std::process::ExitCode;
 use std::time::Duration;
 
-use standins::{Delays, Standins};
+use lumitalk_bench::standins::{self, Delays, Standins};
 
 fn parse() -> Result<(String, Delays, u64), String> {
     let mut addr = "127.0.0.1:9100".to_string();
@@ -47,7 +44,7 @@ fn parse() -> Result<(String, Delays, u64), String> {
             "--jitter-ms" => delays.jitter = ms()?,
             "--seed" => seed = value()?.parse().map_err(|_| "--seed: a number")?,
             "-h" | "--help" => {
-                println!("see the doc comment at the top of examples/src/bin/standins.rs");
+                println!("see the doc comment at the top of bench/src/bin/standins.rs");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument `{other}`")),

@@ -1,7 +1,7 @@
 //! Plays many callers at once against a running LumiTalk server, as Twilio would.
 //!
 //! ```text
-//! cargo run --release -p lumitalk-examples --bin loadgen -- \
+//! cargo run --release -p lumitalk-bench --bin loadgen -- \
 //!     --target http://127.0.0.1:3000 --auth-token $TWILIO_AUTH_TOKEN \
 //!     --concurrency 256 --duration 20 --server-pid $(pgrep -f 'target/release/server') [--json]
 //! ```
@@ -20,9 +20,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use lumitalk_examples::loadgen::report::Report;
-use lumitalk_examples::loadgen::scenario::ScenarioMix;
-use lumitalk_examples::loadgen::{LoadConfig, process, run};
+use lumitalk_bench::loadgen::report::Report;
+use lumitalk_bench::loadgen::scenario::ScenarioMix;
+use lumitalk_bench::loadgen::{LoadConfig, process, run};
 
 struct Options {
     pid: Option<String>,
@@ -73,7 +73,7 @@ fn parse() -> Result<(LoadConfig, Options), String> {
             "--turn-log" => o.turn_log = Some(value()?),
             "--think-ms" => config.think = think_range(&value()?)?,
             "-h" | "--help" => {
-                println!("see the doc comment at the top of examples/src/bin/loadgen.rs");
+                println!("see the doc comment at the top of bench/src/bin/loadgen.rs");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument `{other}`")),

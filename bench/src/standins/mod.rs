@@ -57,15 +57,15 @@ impl Provider {
 
 /// How long each provider takes to answer.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Delays {
+pub struct Delays {
     /// Shopify's base delay.
-    pub(crate) shopify: Duration,
+    pub shopify: Duration,
     /// OpenAI's base delay.
-    pub(crate) openai: Duration,
+    pub openai: Duration,
     /// ElevenLabs' base delay (time to the whole body).
-    pub(crate) elevenlabs: Duration,
+    pub elevenlabs: Duration,
     /// Each answer is delayed by the base ± a uniform draw in `0..=jitter`.
-    pub(crate) jitter: Duration,
+    pub jitter: Duration,
 }
 
 impl Default for Delays {
@@ -97,7 +97,7 @@ struct Counters {
 }
 
 /// Shared state of the stand-ins.
-pub(crate) struct Standins {
+pub struct Standins {
     delays: Delays,
     rng: Mutex<SplitMix64>,
     counters: [Counters; 3],
@@ -153,7 +153,7 @@ fn enter(c: &Counters) {
 
 impl Standins {
     /// Stand-ins answering after `delays`; `seed` drives the jitter.
-    pub(crate) fn new(delays: Delays, seed: u64) -> Arc<Self> {
+    pub fn new(delays: Delays, seed: u64) -> Arc<Self> {
         Arc::new(Standins {
             delays,
             rng: Mutex::new(SplitMix64::new(seed)),
@@ -248,7 +248,7 @@ async fn take_log(State(s): State<Arc<Standins>>) -> Response {
 }
 
 /// The router serving every stand-in on one port.
-pub(crate) fn router(state: Arc<Standins>) -> Router {
+pub fn router(state: Arc<Standins>) -> Router {
     Router::new()
         .route("/admin/api/{version}/graphql.json", post(shopify::graphql))
         .route("/v1/chat/completions", post(openai::chat_completions))

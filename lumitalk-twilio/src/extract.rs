@@ -64,12 +64,33 @@ where
     }
 }
 
-/// Reads the body, rebuilds the public URL, verifies the signature and parses.
+/// Reads the body, rebuilds the public URL, verifies the signature and parses,
+/// with the [`TwilioTelephony`]'s own public URL. See [`verify_and_parse_with`].
 ///
 /// # Errors
 /// [`WebhookRejection`] wrapping the [`WebhookError`].
 pub async fn verify_and_parse(
     telephony: &TwilioTelephony,
+    req: Request,
+) -> Result<CallEvent, WebhookRejection> {
+    verify_and_parse_with(telephony, telephony.config().public_url(), req).await
+}
+
+/// The one webhook intake: reads the body (at most [`MAX_BODY_BYTES`]),
+/// rebuilds the URL the carrier signed from `public_url` + the request's path
+/// and query, and lets `telephony` verify and parse it, trying each of
+/// [`signed_url_candidates`] (a proxy that strips the public path prefix, or one
+/// that passes it through) before refusing the signature.
+///
+/// Works with any [`Telephony`] whose webhooks are signed over the URL; inside
+/// a router nested under a prefix, the path axum hands the handler has the
+/// prefix removed, which is what the first candidate expects.
+///
+/// # Errors
+/// [`WebhookRejection`] wrapping the [`WebhookError`].
+pub async fn verify_and_parse_with(
+    telephony: &dyn Telephony,
+    public_url: &Url,
     req: Request,
 ) -> Result<CallEvent, WebhookRejection> {
     let (parts, body) = req.into_parts();
@@ -80,7 +101,6 @@ pub async fn verify_and_parse(
                 "body unreadable or too large".into(),
             ))
         })?;
-    let public_url = telephony.config().public_url();
     let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     let mut candidates = signed_url_candidates(public_url, path_and_query).into_iter();
     let mut inbound = inbound_request(public_url, &parts, body).map_err(WebhookRejection)?;

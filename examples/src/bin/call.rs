@@ -14,7 +14,9 @@ use std::process::ExitCode;
 use lumitalk_core::{
     CallEvent, CallEventKind, CallId, CallStatus, Next, PhoneNumber, Region, Utterance,
 };
-use lumitalk_examples::{settings::Settings, wiring};
+use lumitalk_axum::Settings;
+use lumitalk_axum::settings::ProcessEnv;
+use lumitalk_axum::wiring::Deployment;
 
 struct Args {
     from: Option<PhoneNumber>,
@@ -92,21 +94,21 @@ async fn main() -> ExitCode {
     if std::env::var("LUMITALK_LOG").is_ok() {
         lumitalk_examples::init_tracing();
     }
-    let settings = match Settings::from_env() {
+    let settings = match Settings::for_local_simulation(&ProcessEnv) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("call: {e}");
             return ExitCode::from(2);
         }
     };
-    let wired = match wiring::wire(&settings).await {
+    let deployment = match Deployment::from_settings(&settings) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("call: {e}");
             return ExitCode::from(2);
         }
     };
-    let assistant = &wired.state.assistant;
+    let assistant = deployment.lumitalk.assistant();
     let interactive = std::io::stdin().is_terminal();
     let call_id = CallId::new(format!(
         "CAsim{:x}",

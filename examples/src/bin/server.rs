@@ -9,7 +9,8 @@
 
 use std::process::ExitCode;
 
-use lumitalk_examples::{settings::Settings, wiring};
+use lumitalk_axum::Settings;
+use lumitalk_axum::wiring::Deployment;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -21,8 +22,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let wired = match wiring::wire(&settings).await {
-        Ok(w) => w,
+    let deployment = match Deployment::from_settings(&settings) {
+        Ok(d) => d,
         Err(e) => {
             eprintln!("lumitalk: {e}");
             return ExitCode::from(2);
@@ -40,26 +41,25 @@ async fn main() -> ExitCode {
         .map(|a| a.to_string())
         .unwrap_or_default();
     println!("LumiTalk listening on http://{addr}");
-    for line in &wired.summary {
+    for line in &deployment.summary {
         println!("  {line}");
     }
     println!("Try a call:");
     println!("  cargo run -p lumitalk-examples --bin call");
-    if wired.signatures_verified {
+    let public = settings.public_url.as_str().trim_end_matches('/');
+    if deployment.signatures_verified {
         // An unsigned curl would only get 403 here.
         println!(
             "  Webhooks must be signed (TWILIO_AUTH_TOKEN is set): point a Twilio number's \
-             voice webhook at {}/twilio/voice, or sign requests yourself \
-             (lumitalk_twilio::sign over {} + path + sorted form parameters).",
-            settings.public_url.as_str().trim_end_matches('/'),
-            settings.public_url.as_str().trim_end_matches('/'),
+             voice webhook at {public}/twilio/voice, or sign requests yourself \
+             (lumitalk_twilio::sign over {public} + path + sorted form parameters)."
         );
     } else {
         println!(
             "  curl -s -X POST http://{addr}/twilio/voice -d CallSid=CAdemo0001 -d From=%2B14155550123 -d To=%2B14155550100"
         );
     }
-    match lumitalk_examples::serve(listener, wired, &settings).await {
+    match deployment.lumitalk.serve(listener).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("lumitalk: server error: {e}");

@@ -44,6 +44,7 @@
 
 mod fallback;
 mod retry;
+mod routed;
 mod rng;
 mod scope;
 mod timeout;
@@ -54,5 +55,6 @@ mod tests_support;
 pub use fallback::{Fallback, FallbackStats};
 pub use retry::{Retry, RetryPolicy, RetryStats};
 pub use rng::SplitMix64;
+pub use routed::RoutedOrderSource;
 pub use scope::{counting_retries, retries_so_far};
 pub use timeout::Timeout;

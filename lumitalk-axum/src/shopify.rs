@@ -10,20 +10,38 @@
 //! Call records are keyed by the caller's phone number; a customer Shopify
 //! identifies only by email has no call records to export or delete.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use lumitalk_core::{MerchantId, Region};
+use axum::routing::post;
+use axum::{Json, Router};
+use lumitalk_core::{MerchantId, Region, StoreError};
 use lumitalk_shopify::webhook::ComplianceRequest;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::privacy;
-use crate::server::AppState;
+use crate::service::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/shopify/webhooks", post(handle))
+}
+
+/// `acme`, `acme.myshopify.com` and `https://acme.myshopify.com/` all name one shop.
+pub(crate) fn normalize_shop(shop: &str) -> String {
+    let s = shop.trim().to_ascii_lowercase();
+    let s = s
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    if s.contains('.') {
+        s.to_string()
+    } else {
+        format!("{s}.myshopify.com")
+    }
+}
 
 fn merchant_for_shop(state: &AppState, domain: &str) -> Option<MerchantId> {
-    if let Some(id) = state.shops.get(&domain.to_ascii_lowercase()) {
+    if let Some(id) = state.shops.get(&normalize_shop(domain)) {
         return Some(id.clone());
     }
     // A single-merchant deployment: every shop webhook is about that merchant.
@@ -35,7 +53,7 @@ fn merchant_for_shop(state: &AppState, domain: &str) -> Option<MerchantId> {
 }
 
 /// Handles one compliance webhook.
-pub async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(secret) = state.shopify_secret.as_ref() else {
         return (
             StatusCode::NOT_FOUND,
@@ -55,42 +73,54 @@ pub async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Byt
         }
     };
     let topic = request.topic();
-    let merchant = merchant_for_shop(&state, &request.shop().domain);
-    let result = match &request {
-        ComplianceRequest::DataRequest(r) => match &r.customer.phone {
-            Some(phone) => state
-                .records
-                .list_by_caller(phone, merchant.as_ref())
-                .await
-                .map(|records| {
-                    tracing::info!(topic, caller = %phone, records = records.len(), "compliance export");
-                    privacy::export_document(phone, &records, state.clock.now())
-                }),
-            None => Ok(json!({"records": [], "note": "no phone number: no call records"})),
-        },
-        ComplianceRequest::CustomerRedact(r) => match (&r.customer.phone, &merchant) {
-            (Some(phone), Some(m)) => privacy::delete_caller(&state, phone, Some(m))
-                .await
-                .map(|d| json!({"deleted_records": d.records, "deleted_audio": d.audio.len()})),
-            _ => Ok(json!({"deleted_records": 0})),
-        },
-        ComplianceRequest::ShopRedact(_) => match &merchant {
-            Some(m) => privacy::delete_merchant(&state, m)
-                .await
-                .map(|d| json!({"deleted_records": d.records, "deleted_audio": d.audio.len()})),
-            None => Ok(json!({"deleted_records": 0})),
-        },
-        _ => Ok(json!({"ignored": topic})),
-    };
-    match result {
+    match run(&state, &request).await {
         Ok(body) => {
             tracing::info!(topic, "compliance webhook handled");
             (StatusCode::OK, Json(body)).into_response()
         }
         Err(e) => {
             // A 5xx makes Shopify retry the webhook later: nothing is lost.
-            tracing::error!(topic, error = %e, "compliance webhook failed");
+            tracing::error!(topic, kind = e.kind().as_str(), error = %e, "compliance webhook failed");
             (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
+        }
+    }
+}
+
+async fn run(state: &AppState, request: &ComplianceRequest) -> Result<Value, StoreError> {
+    let merchant = merchant_for_shop(state, &request.shop().domain);
+    let privacy = &state.privacy;
+    let deleted = |d: lumitalk_core::Deleted| {
+        json!({"deleted_records": d.records, "deleted_audio": d.audio.len()})
+    };
+    match request {
+        ComplianceRequest::DataRequest(r) => match &r.customer.phone {
+            Some(phone) => {
+                let doc = privacy.export_caller(phone, merchant.as_ref()).await?;
+                tracing::info!(topic = request.topic(), caller = %phone, records = %doc["record_count"], "compliance export");
+                Ok(doc)
+            }
+            None => Ok(json!({"records": [], "note": "no phone number: no call records"})),
+        },
+        ComplianceRequest::CustomerRedact(r) => match (&r.customer.phone, &merchant) {
+            (Some(phone), Some(m)) => privacy.delete_caller(phone, Some(m)).await.map(deleted),
+            _ => Ok(json!({"deleted_records": 0})),
+        },
+        ComplianceRequest::ShopRedact(_) => match &merchant {
+            Some(m) => privacy.delete_merchant(m).await.map(deleted),
+            None => Ok(json!({"deleted_records": 0})),
+        },
+        _ => Ok(json!({"ignored": request.topic()})),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_shop;
+
+    #[test]
+    fn shop_names_normalize() {
+        for s in ["acme", "acme.myshopify.com", "https://ACME.myshopify.com/"] {
+            assert_eq!(normalize_shop(s), "acme.myshopify.com");
         }
     }
 }

@@ -1,12 +1,25 @@
-//! One order source per merchant: each merchant may have its own Shopify shop.
+//! One order source per merchant: each merchant may have its own shop.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use lumitalk_core::{MerchantId, Order, OrderNumber, OrderSource, OrderSourceError, PhoneNumber};
+
+use crate::domain::{MerchantId, Order, OrderNumber, PhoneNumber};
+use crate::error::OrderSourceError;
+use crate::provider::OrderSource;
 
 /// Sends each lookup to the merchant's own source, else to the default one.
+///
+/// ```
+/// use std::sync::Arc;
+/// use lumitalk_core::memory::DemoOrderStore;
+/// use lumitalk_core::wrappers::RoutedOrderSource;
+/// use lumitalk_core::MerchantId;
+///
+/// let mut orders = RoutedOrderSource::new(Arc::new(DemoOrderStore::demo()));
+/// orders.route(MerchantId::new("acme"), Arc::new(DemoOrderStore::new(vec![])));
+/// ```
 #[derive(Debug)]
 pub struct RoutedOrderSource {
     default: Arc<dyn OrderSource>,

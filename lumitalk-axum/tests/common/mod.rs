@@ -1,4 +1,4 @@
-//! A test harness: the example server in-process on an ephemeral port, and a
+//! A test harness: the standard deployment's server in-process on an ephemeral port, and a
 //! caller that speaks Twilio's wire protocol (signed form posts, following the
 //! returned TwiML as Twilio would).
 
@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use lumitalk_examples::settings::Settings;
-use lumitalk_examples::wiring;
+use lumitalk_axum::Settings;
+use lumitalk_axum::wiring::Deployment;
 use secrecy::SecretString;
 
 pub const AUTH_TOKEN: &str = "test-auth-token-12345";
@@ -67,8 +67,8 @@ impl TestServer {
             env.insert(k.to_string(), v.clone());
         }
         let settings = Settings::from_source(&env).expect("settings");
-        let wired = wiring::wire_with(&settings, &env).await.expect("wiring");
-        let app = lumitalk_examples::server::router(wired.state);
+        let deployment = Deployment::from_settings_and(&settings, &env).expect("wiring");
+        let app = deployment.lumitalk.router::<()>();
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });

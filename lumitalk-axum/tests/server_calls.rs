@@ -175,7 +175,15 @@ async fn gather_for_an_unknown_call_starts_politely() {
 
 #[tokio::test]
 async fn health_and_metrics() {
-    let server = TestServer::start(&[]).await;
+    // A merchant of its own: the metrics recorder is global to the test process.
+    let config = std::env::temp_dir().join(format!("lumitalk-metrics-{}.toml", std::process::id()));
+    std::fs::write(
+        &config,
+        "[[merchants]]\nid = \"metrics-probe\"\nname = \"Probe\"\nnumbers = [\"+14155550100\"]\n\
+         escalation_number = \"+14155550199\"\n",
+    )
+    .unwrap();
+    let server = TestServer::start(&[("LUMITALK_CONFIG", config.display().to_string())]).await;
     follow_call(&server, "+14085550111", &[Say::Keys("0")], "completed").await;
     let health = server
         .client
@@ -184,6 +192,16 @@ async fn health_and_metrics() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
+    let ready = server
+        .client
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    let ready: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(ready["ready"], true, "{ready}");
+    assert_eq!(ready["stores"][0]["store"], "sqlite", "{ready}");
     let metrics = server
         .client
         .get(format!("{}/metrics", server.base))
@@ -198,8 +216,16 @@ async fn health_and_metrics() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("lumitalk_calls_total{outcome=\"transferred\"} 1"),
+        metrics.contains(
+            "lumitalk_calls_total{outcome=\"transferred\",merchant=\"metrics-probe\"} 1"
+        ),
         "{metrics}"
     );
     assert!(metrics.contains("lumitalk_active_calls"));
+    assert!(metrics.contains("# HELP lumitalk_webhooks_total"), "{metrics}");
+    assert!(
+        metrics.contains("lumitalk_turn_duration_seconds_bucket{merchant=\"metrics-probe\",le=\"0.005\"}"),
+        "{metrics}"
+    );
+    let _ = std::fs::remove_file(config);
 }

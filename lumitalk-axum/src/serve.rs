@@ -1,0 +1,70 @@
+//! Serving a [`LumiTalk`] on its own listener until SIGTERM or Ctrl-C, with
+//! its background jobs, draining gracefully.
+
+use tokio::net::TcpListener;
+
+use crate::jobs::Stopped;
+use crate::service::LumiTalk;
+
+impl LumiTalk {
+    /// Serves [`LumiTalk::router`] on `listener` until SIGTERM or Ctrl-C, with
+    /// the background jobs running.
+    ///
+    /// Shutdown drains: in-flight requests finish (each awaits its call-record
+    /// writes, acknowledged only once durable for a durable store); a retention
+    /// purge already running gets its grace period to commit; then the jobs
+    /// stop.
+    ///
+    /// # Errors
+    /// The listener's I/O error.
+    pub async fn serve(self, listener: TcpListener) -> std::io::Result<()> {
+        self.serve_until(listener, shutdown_signal()).await
+    }
+
+    /// As [`serve`](Self::serve), stopping when `shutdown` completes.
+    ///
+    /// # Errors
+    /// The listener's I/O error.
+    pub async fn serve_until(
+        self,
+        listener: TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let jobs = self.start_jobs();
+        let result = axum::serve(listener, self.router::<()>())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        match jobs.shutdown().await {
+            Stopped::Cleanly => tracing::info!(
+                "stopped: in-flight requests finished and background jobs stopped"
+            ),
+            Stopped::PurgeCutShort => {}
+        }
+        result
+    }
+}
+
+/// Completes on SIGTERM (Unix) or Ctrl-C: the usual graceful-shutdown trigger,
+/// for `axum::serve(..).with_graceful_shutdown(shutdown_signal())` in an
+/// integrator's own server too.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -62,7 +62,7 @@ impl OrderSource for HashMapOrders {
             .filter(|o| o.phone() == Some(phone))
             .cloned()
             .collect();
-        orders.sort_by(|a, b| b.placed_at.cmp(&a.placed_at));
+        orders.sort_by_key(|o| std::cmp::Reverse(o.placed_at));
         orders.truncate(limit);
         Ok(orders)
     }
@@ -103,7 +103,10 @@ pub fn lumitalk(config: ShopConfig, orders: HashMapOrders) -> Result<LumiTalk, S
     let twilio = TwilioTelephony::new(
         TwilioConfig::builder()
             .auth_token(config.twilio_auth_token)
-            .public_url(format!("{}{MOUNT}", config.public_url.trim_end_matches('/')))
+            .public_url(format!(
+                "{}{MOUNT}",
+                config.public_url.trim_end_matches('/')
+            ))
             .build()
             .map_err(|e| e.to_string())?,
     )

@@ -152,7 +152,11 @@ async fn delete_caller(
 async fn purge(_: Authorized, State(state): State<AppState>) -> Response {
     match state.privacy.purge_expired().await {
         Ok(d) => {
-            tracing::info!(records = d.records, audio = d.audio.len(), "retention purge (admin)");
+            tracing::info!(
+                records = d.records,
+                audio = d.audio.len(),
+                "retention purge (admin)"
+            );
             Json(json!({"purged_records": d.records, "deleted_audio": d.audio.len()}))
                 .into_response()
         }

@@ -66,8 +66,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
     let probe = CallId::new("lumitalk-readiness-probe");
     let records = state.assistant.records();
     let sessions = state.assistant.sessions();
-    let (records_ok, sessions_ok) =
-        tokio::join!(records.get(&probe), sessions.load(&probe));
+    let (records_ok, sessions_ok) = tokio::join!(records.get(&probe), sessions.load(&probe));
     let check = |name: &str, r: Result<(), lumitalk_core::StoreError>| match r {
         Ok(()) => json!({"store": name, "ok": true}),
         Err(e) => json!({"store": name, "ok": false, "kind": e.kind().as_str()}),

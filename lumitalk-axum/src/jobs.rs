@@ -107,8 +107,12 @@ impl BackgroundJobs {
 
 /// Runs `job` at once and then every `period` until told to stop; a run in
 /// progress is not interrupted.
-async fn every<F, Fut>(period: Duration, mut stopping: watch::Receiver<bool>, shared: AppState, job: F)
-where
+async fn every<F, Fut>(
+    period: Duration,
+    mut stopping: watch::Receiver<bool>,
+    shared: AppState,
+    job: F,
+) where
     F: Fn(AppState) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
@@ -127,7 +131,11 @@ async fn purge_once(shared: AppState) {
     match shared.privacy.purge_expired().await {
         Ok(d) => {
             metrics::job_run("retention_purge", true);
-            tracing::info!(records = d.records, audio = d.audio.len(), "retention purge");
+            tracing::info!(
+                records = d.records,
+                audio = d.audio.len(),
+                "retention purge"
+            );
         }
         Err(e) => {
             metrics::job_run("retention_purge", false);

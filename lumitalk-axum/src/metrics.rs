@@ -76,8 +76,7 @@ pub(crate) fn webhook(route: &'static str, status: u16) {
         403 => "403",
         _ => "other",
     };
-    metrics::counter!("lumitalk_webhooks_total", "route" => route, "status" => status)
-        .increment(1);
+    metrics::counter!("lumitalk_webhooks_total", "route" => route, "status" => status).increment(1);
 }
 
 /// Records a finished turn: `turn` measured by the server to the microsecond;
@@ -181,7 +180,10 @@ async fn render(
         return axum::http::StatusCode::NOT_FOUND.into_response();
     };
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
         endpoint.handle.render(),
     )
         .into_response()

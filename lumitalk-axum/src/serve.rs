@@ -35,9 +35,9 @@ impl LumiTalk {
             .with_graceful_shutdown(shutdown)
             .await;
         match jobs.shutdown().await {
-            Stopped::Cleanly => tracing::info!(
-                "stopped: in-flight requests finished and background jobs stopped"
-            ),
+            Stopped::Cleanly => {
+                tracing::info!("stopped: in-flight requests finished and background jobs stopped")
+            }
             Stopped::PurgeCutShort => {}
         }
         result

@@ -275,10 +275,7 @@ impl LumiTalkBuilder {
     /// Serves `GET /metrics` from a Prometheus recorder (feature `prometheus`;
     /// see [`crate::metrics::install_prometheus`]).
     #[cfg(feature = "prometheus")]
-    pub fn prometheus(
-        mut self,
-        handle: metrics_exporter_prometheus::PrometheusHandle,
-    ) -> Self {
+    pub fn prometheus(mut self, handle: metrics_exporter_prometheus::PrometheusHandle) -> Self {
         self.metrics_endpoint = Some(MetricsEndpoint::new(handle));
         self
     }

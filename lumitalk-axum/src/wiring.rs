@@ -15,7 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lumitalk_core::assistant::Assistant;
-use lumitalk_core::memory::{DemoOrderStore, KeywordClassifier, MemoryAudioStore, MemorySessionStore};
+use lumitalk_core::memory::{
+    DemoOrderStore, KeywordClassifier, MemoryAudioStore, MemorySessionStore,
+};
 use lumitalk_core::wrappers::{Retry, RetryPolicy, RoutedOrderSource, Timeout};
 use lumitalk_core::{
     AudioFormat, AudioStore, CallRecordStore, Clock, IntentClassifier, MerchantDirectory,
@@ -115,8 +117,13 @@ impl Deployment {
         let sessions: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::new(clock.clone()));
         let audio: Arc<dyn AudioStore> =
             Arc::new(MemoryAudioStore::new(AUDIO_STORE_BYTES, clock.clone()));
-        let directory =
-            MerchantDirectory::new(settings.merchants.iter().map(|m| m.merchant.clone()).collect());
+        let directory = MerchantDirectory::new(
+            settings
+                .merchants
+                .iter()
+                .map(|m| m.merchant.clone())
+                .collect(),
+        );
         let mut builder = Assistant::builder(directory, orders)
             .classifier(classifier)
             .fallback_classifier(Arc::new(KeywordClassifier::new()))
@@ -130,10 +137,15 @@ impl Deployment {
         }
         let assistant = builder.build().map_err(|e| wiring_error("assistant", e))?;
 
-        let mut lumitalk = LumiTalk::twilio(assistant, twilio).default_retention(settings.retention);
+        let mut lumitalk =
+            LumiTalk::twilio(assistant, twilio).default_retention(settings.retention);
         summary.push(format!(
             "admin API: {}",
-            if settings.admin_token.is_some() { "on" } else { "off (set LUMITALK_ADMIN_TOKEN)" }
+            if settings.admin_token.is_some() {
+                "on"
+            } else {
+                "off (set LUMITALK_ADMIN_TOKEN)"
+            }
         ));
         if let Some(token) = &settings.admin_token {
             lumitalk = lumitalk.admin_token(token.clone());
@@ -167,13 +179,14 @@ fn records(
         DatabaseSync::Full => Synchronous::Full,
         DatabaseSync::Normal => Synchronous::Normal,
     };
-    let store = SqliteCallRecordStore::open_with(&SqliteConfig::file(&settings.database).synchronous(sync))
-        .map_err(|e| {
-            wiring_error(
-                "LUMITALK_DATABASE",
-                format!("cannot open {}: {e}", settings.database.display()),
-            )
-        })?;
+    let store =
+        SqliteCallRecordStore::open_with(&SqliteConfig::file(&settings.database).synchronous(sync))
+            .map_err(|e| {
+                wiring_error(
+                    "LUMITALK_DATABASE",
+                    format!("cannot open {}: {e}", settings.database.display()),
+                )
+            })?;
     summary.push(format!(
         "call records: sqlite ({}, synchronous={sync:?})",
         settings.database.display()
@@ -181,13 +194,16 @@ fn records(
     Ok(Arc::new(store))
 }
 
+/// Shop domain to merchant, for the compliance webhooks.
+type ShopMerchants = HashMap<String, MerchantId>;
+
 /// Orders: Shopify when configured, else the demo store; per-merchant shops route.
 fn orders(
     settings: &Settings,
     env: &dyn Env,
     clock: &Arc<dyn Clock>,
     summary: &mut Vec<String>,
-) -> Result<(Arc<dyn OrderSource>, HashMap<String, MerchantId>), WiringError> {
+) -> Result<(Arc<dyn OrderSource>, ShopMerchants), WiringError> {
     let mut shops = HashMap::new();
     let default: Arc<dyn OrderSource> = match env.get("SHOPIFY_SHOP") {
         Some(shop) => {
@@ -198,7 +214,8 @@ fn orders(
             if let Some(first) = settings.merchants.first() {
                 shops.insert(shop, first.merchant.id.clone());
             }
-            let source = ShopifyOrderSource::new(&config).map_err(|e| wiring_error("shopify", e))?;
+            let source =
+                ShopifyOrderSource::new(&config).map_err(|e| wiring_error("shopify", e))?;
             wrap_orders(source, clock)
         }
         None => {
@@ -220,7 +237,11 @@ fn orders(
             b = b.base_url(base);
         }
         let config = b.build().map_err(|e| wiring_error(&what, e))?;
-        summary.push(format!("orders for {}: shopify ({})", m.merchant.id, config.shop()));
+        summary.push(format!(
+            "orders for {}: shopify ({})",
+            m.merchant.id,
+            config.shop()
+        ));
         let source = ShopifyOrderSource::new(&config).map_err(|e| wiring_error(&what, e))?;
         routed.route(m.merchant.id.clone(), wrap_orders(source, clock));
         shops.insert(shop.shop.clone(), m.merchant.id.clone());
@@ -244,8 +265,11 @@ fn classifier(
     let c = OpenAiClassifier::new(config).map_err(|e| wiring_error("openai", e))?;
     summary.push(format!("intents: openai ({})", c.config().model()));
     Ok(Arc::new(
-        Retry::new(Timeout::new(c, Duration::from_millis(2500)), provider_retry())
-            .with_clock(clock.clone()),
+        Retry::new(
+            Timeout::new(c, Duration::from_millis(2500)),
+            provider_retry(),
+        )
+        .with_clock(clock.clone()),
     ))
 }
 
@@ -268,8 +292,11 @@ fn speech(env: &dyn Env, summary: &mut Vec<String>) -> Result<SpeechAndCache, Wi
     let inner = ElevenLabsSpeech::new(config).map_err(|e| wiring_error("elevenlabs", e))?;
     let fingerprint = inner.settings_fingerprint();
     let cached = Arc::new(
-        CachedSpeech::new(Timeout::new(inner, Duration::from_millis(2500)), SPEECH_CACHE_BYTES)
-            .with_fingerprint(fingerprint),
+        CachedSpeech::new(
+            Timeout::new(inner, Duration::from_millis(2500)),
+            SPEECH_CACHE_BYTES,
+        )
+        .with_fingerprint(fingerprint),
     );
     Ok((Some(cached.clone()), Some(cached)))
 }

@@ -216,15 +216,19 @@ async fn health_and_metrics() {
         "{metrics}"
     );
     assert!(
-        metrics.contains(
-            "lumitalk_calls_total{outcome=\"transferred\",merchant=\"metrics-probe\"} 1"
-        ),
+        metrics
+            .contains("lumitalk_calls_total{outcome=\"transferred\",merchant=\"metrics-probe\"} 1"),
         "{metrics}"
     );
     assert!(metrics.contains("lumitalk_active_calls"));
-    assert!(metrics.contains("# HELP lumitalk_webhooks_total"), "{metrics}");
     assert!(
-        metrics.contains("lumitalk_turn_duration_seconds_bucket{merchant=\"metrics-probe\",le=\"0.005\"}"),
+        metrics.contains("# HELP lumitalk_webhooks_total"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "lumitalk_turn_duration_seconds_bucket{merchant=\"metrics-probe\",le=\"0.005\"}"
+        ),
         "{metrics}"
     );
     let _ = std::fs::remove_file(config);

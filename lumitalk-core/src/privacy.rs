@@ -12,7 +12,7 @@
 //! use lumitalk_core::memory::{MemoryAudioStore, MemoryCallRecordStore};
 //! use lumitalk_core::privacy::Privacy;
 //! use lumitalk_core::{
-//!     CallId, CallRecordStore, CallStart, ManualClock, MerchantId, PhoneNumber,
+//!     CallId, CallRecordStore, CallStart, Clock, ManualClock, MerchantId, PhoneNumber,
 //!     RetentionPolicy, Timestamp,
 //! };
 //!

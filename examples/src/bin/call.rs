@@ -11,12 +11,12 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-use lumitalk_core::{
-    CallEvent, CallEventKind, CallId, CallStatus, Next, PhoneNumber, Region, Utterance,
-};
 use lumitalk_axum::Settings;
 use lumitalk_axum::settings::ProcessEnv;
 use lumitalk_axum::wiring::Deployment;
+use lumitalk_core::{
+    CallEvent, CallEventKind, CallId, CallStatus, Next, PhoneNumber, Region, Utterance,
+};
 
 struct Args {
     from: Option<PhoneNumber>,

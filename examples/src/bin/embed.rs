@@ -46,7 +46,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    println!("My Shop on http://127.0.0.1:3100 (LumiTalk under /lumitalk), admin on http://127.0.0.1:3101");
+    println!(
+        "My Shop on http://127.0.0.1:3100 (LumiTalk under /lumitalk), admin on http://127.0.0.1:3101"
+    );
     let jobs = lumitalk.start_jobs();
     let public = axum_serve(public, embed::public_app(&lumitalk));
     let internal = axum_serve(internal, embed::internal_app(&lumitalk));

@@ -91,9 +91,7 @@ pub(crate) fn from_env(
             Some(p) => merchant.verification = p,
             None => problems.add(
                 "LUMITALK_VERIFICATION",
-                format!(
-                    "`{raw}` is not one of caller_id_or_challenge, challenge_always, none"
-                ),
+                format!("`{raw}` is not one of caller_id_or_challenge, challenge_always, none"),
             ),
         }
     }
@@ -219,7 +217,10 @@ fn merchant_from_toml(
     if let Some(raw) = &m.verification {
         match parse_policy(raw) {
             Some(p) => merchant.verification = p,
-            None => problems.add(format!("{at}.verification"), format!("`{raw}` is not a policy")),
+            None => problems.add(
+                format!("{at}.verification"),
+                format!("`{raw}` is not a policy"),
+            ),
         }
     }
     if let Some(days) = m.retention_days {

@@ -171,7 +171,10 @@ fn read_public_url(env: &dyn Env, addr: SocketAddr, problems: &mut Problems) -> 
     match Url::parse(raw.trim_end_matches('/')) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => u,
         _ => {
-            problems.add("LUMITALK_PUBLIC_URL", format!("`{raw}` is not an http(s) URL"));
+            problems.add(
+                "LUMITALK_PUBLIC_URL",
+                format!("`{raw}` is not an http(s) URL"),
+            );
             default_public_url(addr)
         }
     }
@@ -252,7 +255,10 @@ fn check_partial(env: &dyn Env, problems: &mut Problems) {
     }
     for (option, key) in NEEDS_KEY {
         if env.get(option).is_some() && env.get(key).is_none() {
-            problems.add(option, format!("has no effect without {key}; set both or neither"));
+            problems.add(
+                option,
+                format!("has no effect without {key}; set both or neither"),
+            );
         }
     }
 }

@@ -44,8 +44,8 @@
 
 mod fallback;
 mod retry;
-mod routed;
 mod rng;
+mod routed;
 mod scope;
 mod timeout;
 

@@ -27,6 +27,15 @@ pub(crate) enum Endpoint {
     Stream,
 }
 
+impl Endpoint {
+    fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::Full => "full",
+            Endpoint::Stream => "stream",
+        }
+    }
+}
+
 /// A configured HTTP client for the text-to-speech API.
 #[derive(Debug, Clone)]
 pub(crate) struct Client {
@@ -77,9 +86,25 @@ impl Client {
 
     /// Sends one request and waits for a success status.
     ///
+    /// Runs in a DEBUG `tts_request` span (provider, endpoint, model and the
+    /// text's length, never the text or the key); a failure is logged at DEBUG with
+    /// its status, kind and delay hint (the assistant logs the failure it works
+    /// around at WARN).
+    ///
     /// # Errors
     /// The classified error status, a timeout before the response starts, or a
     /// connection failure.
+    #[tracing::instrument(
+        name = "tts_request",
+        level = "debug",
+        skip_all,
+        fields(
+            provider = %error::PROVIDER,
+            endpoint = %endpoint.as_str(),
+            model = %self.config.model_id,
+            chars = text.chars().count(),
+        )
+    )]
     pub(crate) async fn start(
         &self,
         voice_id: &str,
@@ -116,8 +141,12 @@ impl Client {
         let timeout = config.timeout;
         let response = tokio::time::timeout(timeout, request.send())
             .await
-            .map_err(|_| timed_out(timeout))?
-            .map_err(|e| transport(&e, timeout))?;
+            .map_err(|_| timed_out(timeout))
+            .and_then(|sent| sent.map_err(|e| transport(&e, timeout)))
+            .map_err(|e| {
+                tracing::debug!(kind = %e.kind().as_str(), "text-to-speech request failed before a response");
+                e
+            })?;
         let mut body = Body {
             response,
             timeout,
@@ -134,8 +163,14 @@ impl Client {
                 .unwrap_or("")
                 .to_owned();
             if check::is_not_audio_content_type(&content_type) {
+                tracing::debug!(
+                    status = status.as_u16(),
+                    content_type,
+                    "answer is not audio"
+                );
                 return Err(check::not_audio(&content_type));
             }
+            tracing::debug!(status = status.as_u16(), "text-to-speech answer");
             return Ok(body);
         }
         let headers = body.response.headers().clone();
@@ -147,7 +182,15 @@ impl Client {
                 break;
             }
         }
-        Err(classify(status, &headers, &raw))
+        let err = classify(status, &headers, &raw);
+        tracing::debug!(
+            status = status.as_u16(),
+            kind = %err.kind().as_str(),
+            retry_after_ms = err.retry_after().map(|d| d.as_millis() as u64),
+            request_id = headers.get("request-id").and_then(|v| v.to_str().ok()).unwrap_or(""),
+            "text-to-speech request failed"
+        );
+        Err(err)
     }
 }
 

@@ -42,6 +42,15 @@ impl fmt::Debug for CallUpdate {
 }
 
 impl CallUpdate {
+    /// The kind of update, for logs (no URL, no TwiML).
+    fn kind(&self) -> &'static str {
+        match self {
+            CallUpdate::Redirect { .. } => "redirect",
+            CallUpdate::Twiml(_) => "twiml",
+            CallUpdate::Complete => "complete",
+        }
+    }
+
     fn form(&self) -> Vec<(&'static str, &str)> {
         match self {
             CallUpdate::Redirect { url } => vec![("Url", url.as_str()), ("Method", "POST")],
@@ -100,6 +109,17 @@ impl TwilioClient {
     /// [`TelephonyError::Unauthorized`] naming `TWILIO_ACCOUNT_SID` and/or the
     /// credentials when they are not configured (webhook-only deployments);
     /// otherwise as classified by [`crate::error::classify`].
+    ///
+    /// Runs in a DEBUG `update_call` span (provider, call SID and the kind of
+    /// update, never the TwiML or credentials); the answer's status, Twilio's
+    /// request id and, on failure, the error's kind and delay hint are logged at
+    /// DEBUG. Logging the failure at WARN is the caller's job.
+    #[tracing::instrument(
+        name = "update_call",
+        level = "debug",
+        skip_all,
+        fields(provider = %PROVIDER, call_id = %call, update = %update.kind())
+    )]
     pub async fn update_call(
         &self,
         call: &CallId,
@@ -163,25 +183,45 @@ impl TwilioClient {
             .body(body)
             .send()
             .await
-            .map_err(|e| error::from_transport(&e, self.timeout))?;
+            .map_err(|e| debug_failure(error::from_transport(&e, self.timeout)))?;
 
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get("Retry-After")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let retry_after = header("Retry-After");
+        let request_id = header("Twilio-Request-Id");
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| error::from_transport(&e, self.timeout))?;
+            .map_err(|e| debug_failure(error::from_transport(&e, self.timeout)))?;
         if !status.is_success() {
-            return Err(error::classify(
-                status.as_u16(),
-                retry_after.as_deref(),
-                &bytes,
-            ));
+            let err = error::classify(status.as_u16(), retry_after.as_deref(), &bytes);
+            tracing::debug!(
+                status = status.as_u16(),
+                kind = %err.kind().as_str(),
+                retry_after_ms = err.retry_after().map(|d| d.as_millis() as u64),
+                request_id = request_id.as_deref().unwrap_or(""),
+                "call update failed"
+            );
+            return Err(err);
         }
+        tracing::debug!(
+            status = status.as_u16(),
+            request_id = request_id.as_deref().unwrap_or(""),
+            "call updated"
+        );
         serde_json::from_slice::<CallResource>(&bytes).map_err(error::invalid_response)
     }
+}
+
+/// Logs a failure before a full answer at DEBUG (its kind only: transport errors
+/// can name the URL).
+fn debug_failure(e: TelephonyError) -> TelephonyError {
+    tracing::debug!(kind = %e.kind().as_str(), "call update failed before an answer");
+    e
 }

@@ -167,7 +167,13 @@ impl Assistant {
         for merchant in self.inner.merchants.iter() {
             let ctx = Context::new(merchant).with_limits(&self.inner.limits);
             let texts = Conversation::fixed_prompts(&ctx);
-            ready += self.inner.voice.prewarm(merchant, texts).await;
+            let span = tracing::info_span!("prewarm", merchant = %merchant.id);
+            ready += self
+                .inner
+                .voice
+                .prewarm(merchant, texts)
+                .instrument(span)
+                .await;
         }
         ready
     }

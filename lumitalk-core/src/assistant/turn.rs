@@ -13,7 +13,7 @@ use super::observe::{self, StoreOp};
 use super::pool::Pool;
 use super::{Assistant, Inner, TurnOutcome};
 use crate::conversation::{Action, Context, Conversation, Effect, Event, Input, phrases};
-use crate::domain::{CallId, Classification, Merchant, MerchantId, Utterance};
+use crate::domain::{CallId, Classification, Merchant, MerchantId, Timestamp, Utterance};
 use crate::error::StoreError;
 use crate::provider::{CallEvent, CallEventKind, CallStatus};
 use crate::reply::{ListenSpec, Next, Prompt, Reply};
@@ -422,6 +422,46 @@ impl Inner {
         jobs
     }
 
+    /// How an ending call ended, when its record is still open: as its
+    /// conversation judges it, or `Abandoned` when only the record is left.
+    async fn final_outcome(
+        &self,
+        call: &CallId,
+        merchant: &Merchant,
+        now: Timestamp,
+        deadline: Instant,
+        errors: &mut Vec<ProviderFailure>,
+    ) -> Option<CallOutcome> {
+        let load = self.sessions.load(call);
+        let stored = match bounded(deadline, self.sessions.name(), StoreOp::LoadSession, load).await
+        {
+            Ok(b) => b.and_then(|b| Conversation::from_bytes(&b)),
+            Err(f) => {
+                errors.push(f);
+                None
+            }
+        };
+        match stored {
+            Some(mut conv) if !conv.is_ended() => {
+                let ctx = Context::new(merchant).with_limits(&self.limits);
+                conv.handle(now, &ctx, Input::CallEnded);
+                Some(conv.outcome().unwrap_or(CallOutcome::Abandoned))
+            }
+            Some(_) => None,
+            None => {
+                let get = self.records.get(call);
+                match bounded(deadline, self.records.name(), StoreOp::GetRecord, get).await {
+                    Ok(Some(record)) if record.outcome.is_none() => Some(CallOutcome::Abandoned),
+                    Ok(_) => None,
+                    Err(f) => {
+                        errors.push(f);
+                        None
+                    }
+                }
+            }
+        }
+    }
+
     /// A status callback: the call's end finishes its record (as the conversation
     /// judges it, `Abandoned` when there is nothing to judge by).
     async fn on_status(
@@ -436,43 +476,9 @@ impl Inner {
         let mut ended = None;
         if status.is_final() {
             let now = self.clock.now();
-            let stored = match bounded(
-                deadline,
-                self.sessions.name(),
-                StoreOp::LoadSession,
-                self.sessions.load(&event.call_id),
-            )
-            .await
-            {
-                Ok(b) => b.and_then(|b| Conversation::from_bytes(&b)),
-                Err(f) => {
-                    errors.push(f);
-                    None
-                }
-            };
-            let outcome = match stored {
-                Some(mut conv) if !conv.is_ended() => {
-                    let ctx = Context::new(merchant).with_limits(&self.limits);
-                    conv.handle(now, &ctx, Input::CallEnded);
-                    Some(conv.outcome().unwrap_or(CallOutcome::Abandoned))
-                }
-                Some(_) => None,
-                None => match bounded(
-                    deadline,
-                    self.records.name(),
-                    StoreOp::GetRecord,
-                    self.records.get(&event.call_id),
-                )
-                .await
-                {
-                    Ok(Some(record)) if record.outcome.is_none() => Some(CallOutcome::Abandoned),
-                    Ok(_) => None,
-                    Err(f) => {
-                        errors.push(f);
-                        None
-                    }
-                },
-            };
+            let outcome = self
+                .final_outcome(&event.call_id, merchant, now, deadline, &mut errors)
+                .await;
             if let Some(outcome) = outcome {
                 match bounded(
                     deadline,

@@ -37,7 +37,7 @@ use super::failure::{failure, timed_out};
 use super::observe::{self, StoreOp};
 use crate::conversation::Speak;
 use crate::domain::{AudioId, Merchant};
-use crate::error::{SpeechError, StoreError};
+use crate::error::{ErrorKind, SpeechError, StoreError};
 use crate::provider::{Audio, AudioFormat, Cacheability, Speech, SpeechRequest};
 use crate::reply::Prompt;
 use crate::store::{AudioStore, ProviderFailure};
@@ -92,6 +92,12 @@ impl fmt::Debug for Voice {
             .field("cached_prompts", &self.cache().len())
             .finish()
     }
+}
+
+/// A fixed prompt not synthesized ahead (it will be on first use; the caller of
+/// `prewarm` sees how many are ready).
+fn debug_prewarm_failed(provider: &str, kind: ErrorKind) {
+    tracing::debug!(provider = %provider, kind = %kind.as_str(), "prewarm synthesis failed");
 }
 
 /// Notes (and logs, in the synthesis span) a failed synthesis.
@@ -329,14 +335,16 @@ impl Voice {
                     cacheability: Cacheability::Shared,
                 };
                 let request = self.request(&speak, merchant);
-                if let Ok(Ok(audio)) =
-                    tokio::time::timeout(PREWARM_TIMEOUT, speech.synthesize(&request)).await
-                {
-                    let mut cache = self.cache();
-                    if cache.len() < CACHE_ENTRIES {
-                        cache.insert(key, audio);
-                        ready.fetch_add(1, Ordering::Relaxed);
+                match tokio::time::timeout(PREWARM_TIMEOUT, speech.synthesize(&request)).await {
+                    Ok(Ok(audio)) => {
+                        let mut cache = self.cache();
+                        if cache.len() < CACHE_ENTRIES {
+                            cache.insert(key, audio);
+                            ready.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
+                    Ok(Err(e)) => debug_prewarm_failed(speech.name(), e.kind()),
+                    Err(_) => debug_prewarm_failed(speech.name(), ErrorKind::Timeout),
                 }
             }
         };

@@ -143,10 +143,7 @@ impl Client {
             .await
             .map_err(|_| timed_out(timeout))
             .and_then(|sent| sent.map_err(|e| transport(&e, timeout)))
-            .map_err(|e| {
-                tracing::debug!(kind = %e.kind().as_str(), "text-to-speech request failed before a response");
-                e
-            })?;
+            .map_err(|e| debug_failure(None, None, e))?;
         let mut body = Body {
             response,
             timeout,
@@ -163,12 +160,11 @@ impl Client {
                 .unwrap_or("")
                 .to_owned();
             if check::is_not_audio_content_type(&content_type) {
-                tracing::debug!(
-                    status = status.as_u16(),
-                    content_type,
-                    "answer is not audio"
-                );
-                return Err(check::not_audio(&content_type));
+                return Err(debug_failure(
+                    Some(status),
+                    None,
+                    check::not_audio(&content_type),
+                ));
             }
             tracing::debug!(status = status.as_u16(), "text-to-speech answer");
             return Ok(body);
@@ -182,16 +178,30 @@ impl Client {
                 break;
             }
         }
-        let err = classify(status, &headers, &raw);
-        tracing::debug!(
-            status = status.as_u16(),
-            kind = %err.kind().as_str(),
-            retry_after_ms = err.retry_after().map(|d| d.as_millis() as u64),
-            request_id = headers.get("request-id").and_then(|v| v.to_str().ok()).unwrap_or(""),
-            "text-to-speech request failed"
-        );
-        Err(err)
+        let request_id = headers.get("request-id").and_then(|v| v.to_str().ok());
+        Err(debug_failure(
+            Some(status),
+            request_id,
+            classify(status, &headers, &raw),
+        ))
     }
+}
+
+/// Logs a failed request at DEBUG: status, ElevenLabs' request id, kind and delay
+/// hint (not the message: the assistant logs the failure at WARN).
+fn debug_failure(
+    status: Option<reqwest::StatusCode>,
+    request_id: Option<&str>,
+    e: SpeechError,
+) -> SpeechError {
+    tracing::debug!(
+        status = status.map(|s| s.as_u16()),
+        request_id,
+        kind = %e.kind().as_str(),
+        retry_after_ms = e.retry_after().map(|d| d.as_millis() as u64),
+        "text-to-speech request failed"
+    );
+    e
 }
 
 /// The body of a successful response.

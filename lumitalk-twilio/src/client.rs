@@ -125,24 +125,7 @@ impl TwilioClient {
         call: &CallId,
         update: &CallUpdate,
     ) -> Result<CallResource, TelephonyError> {
-        if let CallUpdate::Twiml(t) = update {
-            let n = t.chars().count();
-            if n > MAX_REST_TWIML_CHARS {
-                return Err(TelephonyError::InvalidRequest {
-                    provider: PROVIDER,
-                    message: format!(
-                        "TwiML is {n} characters; the REST API accepts at most {MAX_REST_TWIML_CHARS} (error 32018)"
-                    ),
-                });
-            }
-        }
-        let sid = call.as_str();
-        if sid.is_empty() || !sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(TelephonyError::InvalidRequest {
-                provider: PROVIDER,
-                message: "call SID must be alphanumeric".into(),
-            });
-        }
+        let sid = checked(call, update)?;
         let (account, credentials) = match (&self.account_sid, &self.credentials) {
             (Some(account), Some(credentials)) => (account, credentials),
             (account, credentials) => {
@@ -187,36 +170,50 @@ impl TwilioClient {
 
         let status = response.status();
         let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
+            let value = response.headers().get(name)?.to_str().ok()?;
+            Some(value.to_owned())
         };
-        let retry_after = header("Retry-After");
-        let request_id = header("Twilio-Request-Id");
+        let (retry_after, request_id) = (header("Retry-After"), header("Twilio-Request-Id"));
         let bytes = response
             .bytes()
             .await
             .map_err(|e| debug_failure(error::from_transport(&e, self.timeout)))?;
-        if !status.is_success() {
-            let err = error::classify(status.as_u16(), retry_after.as_deref(), &bytes);
-            tracing::debug!(
-                status = status.as_u16(),
-                kind = %err.kind().as_str(),
-                retry_after_ms = err.retry_after().map(|d| d.as_millis() as u64),
-                request_id = request_id.as_deref().unwrap_or(""),
-                "call update failed"
-            );
-            return Err(err);
-        }
-        tracing::debug!(
-            status = status.as_u16(),
-            request_id = request_id.as_deref().unwrap_or(""),
-            "call updated"
-        );
+        let answer = if status.is_success() {
+            Ok(())
+        } else {
+            Err(error::classify(
+                status.as_u16(),
+                retry_after.as_deref(),
+                &bytes,
+            ))
+        };
+        debug_answer(status.as_u16(), request_id.as_deref(), answer)?;
         serde_json::from_slice::<CallResource>(&bytes).map_err(error::invalid_response)
     }
+}
+
+/// Refuses, before sending, TwiML the REST API would refuse and a call SID that
+/// could change the URL's path; returns the SID.
+fn checked<'a>(call: &'a CallId, update: &CallUpdate) -> Result<&'a str, TelephonyError> {
+    if let CallUpdate::Twiml(t) = update {
+        let n = t.chars().count();
+        if n > MAX_REST_TWIML_CHARS {
+            return Err(TelephonyError::InvalidRequest {
+                provider: PROVIDER,
+                message: format!(
+                    "TwiML is {n} characters; the REST API accepts at most {MAX_REST_TWIML_CHARS} (error 32018)"
+                ),
+            });
+        }
+    }
+    let sid = call.as_str();
+    if sid.is_empty() || !sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(TelephonyError::InvalidRequest {
+            provider: PROVIDER,
+            message: "call SID must be alphanumeric".into(),
+        });
+    }
+    Ok(sid)
 }
 
 /// Logs a failure before a full answer at DEBUG (its kind only: transport errors
@@ -224,4 +221,24 @@ impl TwilioClient {
 fn debug_failure(e: TelephonyError) -> TelephonyError {
     tracing::debug!(kind = %e.kind().as_str(), "call update failed before an answer");
     e
+}
+
+/// Logs an answer at DEBUG: status, Twilio's request id and, for an error, its
+/// kind and delay hint (not its message).
+fn debug_answer(
+    status: u16,
+    request_id: Option<&str>,
+    answer: Result<(), TelephonyError>,
+) -> Result<(), TelephonyError> {
+    match &answer {
+        Ok(()) => tracing::debug!(status, request_id, "call updated"),
+        Err(e) => tracing::debug!(
+            status,
+            request_id,
+            kind = %e.kind().as_str(),
+            retry_after_ms = e.retry_after().map(|d| d.as_millis() as u64),
+            "call update failed"
+        ),
+    }
+    answer
 }

@@ -27,6 +27,15 @@ pub(crate) enum Endpoint {
     Stream,
 }
 
+impl Endpoint {
+    fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::Full => "full",
+            Endpoint::Stream => "stream",
+        }
+    }
+}
+
 /// A configured HTTP client for the text-to-speech API.
 #[derive(Debug, Clone)]
 pub(crate) struct Client {
@@ -77,9 +86,25 @@ impl Client {
 
     /// Sends one request and waits for a success status.
     ///
+    /// Runs in a DEBUG `tts_request` span (provider, endpoint, model and the
+    /// text's length, never the text or the key); a failure is logged at DEBUG with
+    /// its status, kind and delay hint (the assistant logs the failure it works
+    /// around at WARN).
+    ///
     /// # Errors
     /// The classified error status, a timeout before the response starts, or a
     /// connection failure.
+    #[tracing::instrument(
+        name = "tts_request",
+        level = "debug",
+        skip_all,
+        fields(
+            provider = %error::PROVIDER,
+            endpoint = %endpoint.as_str(),
+            model = %self.config.model_id,
+            chars = text.chars().count(),
+        )
+    )]
     pub(crate) async fn start(
         &self,
         voice_id: &str,
@@ -116,8 +141,9 @@ impl Client {
         let timeout = config.timeout;
         let response = tokio::time::timeout(timeout, request.send())
             .await
-            .map_err(|_| timed_out(timeout))?
-            .map_err(|e| transport(&e, timeout))?;
+            .map_err(|_| timed_out(timeout))
+            .and_then(|sent| sent.map_err(|e| transport(&e, timeout)))
+            .map_err(|e| debug_failure(None, None, e))?;
         let mut body = Body {
             response,
             timeout,
@@ -134,8 +160,13 @@ impl Client {
                 .unwrap_or("")
                 .to_owned();
             if check::is_not_audio_content_type(&content_type) {
-                return Err(check::not_audio(&content_type));
+                return Err(debug_failure(
+                    Some(status),
+                    None,
+                    check::not_audio(&content_type),
+                ));
             }
+            tracing::debug!(status = status.as_u16(), "text-to-speech answer");
             return Ok(body);
         }
         let headers = body.response.headers().clone();
@@ -147,8 +178,30 @@ impl Client {
                 break;
             }
         }
-        Err(classify(status, &headers, &raw))
+        let request_id = headers.get("request-id").and_then(|v| v.to_str().ok());
+        Err(debug_failure(
+            Some(status),
+            request_id,
+            classify(status, &headers, &raw),
+        ))
     }
+}
+
+/// Logs a failed request at DEBUG: status, ElevenLabs' request id, kind and delay
+/// hint (not the message: the assistant logs the failure at WARN).
+fn debug_failure(
+    status: Option<reqwest::StatusCode>,
+    request_id: Option<&str>,
+    e: SpeechError,
+) -> SpeechError {
+    tracing::debug!(
+        status = status.map(|s| s.as_u16()),
+        request_id,
+        kind = %e.kind().as_str(),
+        retry_after_ms = e.retry_after().map(|d| d.as_millis() as u64),
+        "text-to-speech request failed"
+    );
+    e
 }
 
 /// The body of a successful response.

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use bytes::BytesMut;
 use lumitalk_core::{Audio, AudioStream, Speech, SpeechError, SpeechRequest};
+use tracing::Instrument;
 
 use crate::cache::CachedSpeech;
 use crate::check::{self, MAX_AUDIO_BYTES, StartCheck};
@@ -167,7 +168,11 @@ impl Speech for ElevenLabsSpeech {
         let (tx, stream) = AudioStream::channel(request.format, STREAM_BUFFER);
         let this = self.clone();
         let request = request.clone();
-        tokio::spawn(async move {
+        // The reader outlives the caller's span (the assistant's turn has answered
+        // by then): its own span only follows from it.
+        let span = tracing::debug_span!(parent: None, "tts_stream", provider = %PROVIDER);
+        span.follows_from(tracing::Span::current());
+        let reader = async move {
             let mut body = Some(first);
             let mut rest = rest.into_iter();
             let mut total = 0usize;
@@ -220,7 +225,8 @@ impl Speech for ElevenLabsSpeech {
             if total == 0 {
                 let _ = tx.send(Err(empty_audio())).await;
             }
-        });
+        };
+        tokio::spawn(reader.instrument(span));
         Ok(stream)
     }
 }

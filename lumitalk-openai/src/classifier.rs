@@ -152,7 +152,7 @@ fn interpret(
     }
     let entities = entities::validated(&out, &context.language);
     tracing::debug!(
-        provider = NAME,
+        provider = %NAME,
         request_id = request_id.as_deref().unwrap_or(""),
         model = response.model.as_deref().unwrap_or(""),
         response_id = response.id.as_deref().unwrap_or(""),

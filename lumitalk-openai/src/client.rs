@@ -90,6 +90,16 @@ impl Client {
     }
 
     /// Sends one request and parses the 200 envelope (not yet the model's JSON).
+    ///
+    /// Runs in a DEBUG `chat_completion` span; failures are logged at DEBUG with
+    /// their HTTP status, kind, delay hint and request id (the assistant logs the
+    /// failure it works around at WARN). Nothing from the request is logged.
+    #[tracing::instrument(
+        name = "chat_completion",
+        level = "debug",
+        skip_all,
+        fields(provider = %crate::NAME, model = %self.config.model)
+    )]
     pub(crate) async fn complete(
         &self,
         request: &ChatRequest<'_>,
@@ -104,13 +114,13 @@ impl Client {
             .body(body)
             .send()
             .await
-            .map_err(|e| classify_transport_error(e, timeout))?;
+            .map_err(|e| debug_failure(classify_transport_error(e, timeout)))?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| classify_transport_error(e, timeout))?;
+            .map_err(|e| debug_failure(classify_transport_error(e, timeout)))?;
         let latency = started.elapsed();
         let request_id = headers
             .get("x-request-id")
@@ -119,11 +129,11 @@ impl Client {
 
         if !status.is_success() {
             let err = classify_http_error(status, &headers, &bytes, &self.config.model);
-            tracing::warn!(
-                provider = "openai",
+            tracing::debug!(
                 status = status.as_u16(),
+                kind = %err.kind().as_str(),
+                retry_after_ms = err.retry_after().map(|d| d.as_millis() as u64),
                 request_id = request_id.as_deref().unwrap_or(""),
-                kind = err.kind().as_str(),
                 "chat completion failed"
             );
             return Err(err);
@@ -131,7 +141,6 @@ impl Client {
         let response: ChatResponse = serde_json::from_slice(&bytes)
             .map_err(|e| invalid_response(format!("response is not a chat completion: {e}")))?;
         tracing::debug!(
-            provider = "openai",
             request_id = request_id.as_deref().unwrap_or(""),
             latency_ms = latency.as_millis() as u64,
             "chat completion"
@@ -142,4 +151,11 @@ impl Client {
             request_id,
         })
     }
+}
+
+/// Logs a failure before the response's status at DEBUG (its kind only: transport
+/// errors can name the URL).
+fn debug_failure(e: ClassifyError) -> ClassifyError {
+    tracing::debug!(kind = %e.kind().as_str(), "chat completion failed before a response");
+    e
 }

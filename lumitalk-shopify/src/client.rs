@@ -82,8 +82,19 @@ impl ShopifyClient {
     ///
     /// Sends `{"query", "variables", "operationName"}` once; never retries.
     ///
+    /// Runs in a DEBUG `graphql` span (provider and operation name, never the
+    /// variables); the answer's HTTP status, query cost, request id and, on failure,
+    /// the error's kind and delay hint are logged at DEBUG. The assistant logs the
+    /// failure it works around at WARN.
+    ///
     /// # Errors
     /// Every failure is classified as described in the crate's error table.
+    #[tracing::instrument(
+        name = "graphql",
+        level = "debug",
+        skip_all,
+        fields(provider = %crate::error::PROVIDER, operation = %operation_name)
+    )]
     pub async fn graphql<T: DeserializeOwned>(
         &self,
         operation_name: &str,
@@ -112,14 +123,20 @@ impl ShopifyClient {
             .body(body)
             .send()
             .await
-            .map_err(|e| classify_transport(&e, timeout))?;
+            .map_err(|e| debug_failure(None, classify_transport(&e, timeout)))?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| classify_transport(&e, timeout))?;
+            .map_err(|e| debug_failure(Some(status.as_u16()), classify_transport(&e, timeout)))?;
         let classified = classify(status, &headers, &bytes);
+        debug_answer(
+            status.as_u16(),
+            &headers,
+            classified.cost,
+            &classified.result,
+        );
         if let Some(cost) = classified.cost {
             *self
                 .inner
@@ -134,6 +151,54 @@ impl ShopifyClient {
                 scrub(&e.to_string())
             ))
         })
+    }
+}
+
+/// Logs a failure before a full answer at DEBUG (its kind only: transport errors
+/// can name the URL).
+fn debug_failure(status: Option<u16>, e: OrderSourceError) -> OrderSourceError {
+    tracing::debug!(status, kind = %e.kind().as_str(), "GraphQL request failed");
+    e
+}
+
+/// Logs an answer at DEBUG: status, cost, Shopify's request id and, for an error,
+/// its kind and delay hint (not its message, which may quote the shop's data).
+fn debug_answer(
+    status: u16,
+    headers: &HeaderMap,
+    cost: Option<QueryCost>,
+    result: &Result<Value, OrderSourceError>,
+) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let requested = cost.and_then(|c| c.requested_query_cost);
+    let actual = cost.and_then(|c| c.actual_query_cost);
+    let available = cost
+        .and_then(|c| c.throttle_status)
+        .map(|t| t.currently_available);
+    match result {
+        Ok(_) => tracing::debug!(
+            status,
+            request_id,
+            cost_requested = requested,
+            cost_actual = actual,
+            cost_available = available,
+            "GraphQL answer"
+        ),
+        Err(e) => tracing::debug!(
+            status,
+            request_id,
+            kind = %e.kind().as_str(),
+            retry_after_ms = e.retry_after().map(|d| d.as_millis() as u64),
+            cost_requested = requested,
+            cost_available = available,
+            "GraphQL request failed"
+        ),
     }
 }
 

@@ -228,16 +228,20 @@ fn spawn(
 }
 
 #[async_trait]
+/// Each call runs in a DEBUG span named after it, with `provider = "sqlite"` only
+/// (no call ids, numbers or record contents); the assistant logs failures at WARN.
 impl CallRecordStore for SqliteCallRecordStore {
     fn name(&self) -> &'static str {
         PROVIDER
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(provider = %PROVIDER))]
     async fn begin_call(&self, start: &CallStart) -> Result<(), StoreError> {
         let start = start.clone();
         self.write(move |conn| ops::begin_call(conn, &start)).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(provider = %PROVIDER))]
     async fn append_turn(&self, call: &CallId, turn: &TurnRecord) -> Result<bool, StoreError> {
         let call = call.as_str().to_owned();
         let turn = EncodedTurn::new(turn)?;
@@ -245,6 +249,7 @@ impl CallRecordStore for SqliteCallRecordStore {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(provider = %PROVIDER))]
     async fn finish_call(
         &self,
         call: &CallId,
@@ -256,11 +261,13 @@ impl CallRecordStore for SqliteCallRecordStore {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(provider = %PROVIDER))]
     async fn get(&self, call: &CallId) -> Result<Option<CallRecord>, StoreError> {
         let call = call.as_str().to_owned();
         self.read(move |conn| ops::get(conn, &call)).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(provider = %PROVIDER))]
     async fn list_by_caller(
         &self,
         caller: &PhoneNumber,
@@ -272,6 +279,7 @@ impl CallRecordStore for SqliteCallRecordStore {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(provider = %PROVIDER))]
     async fn delete_by_caller(
         &self,
         caller: &PhoneNumber,
@@ -283,12 +291,14 @@ impl CallRecordStore for SqliteCallRecordStore {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(provider = %PROVIDER))]
     async fn delete_merchant(&self, merchant: &MerchantId) -> Result<Deleted, StoreError> {
         let merchant = merchant.as_str().to_owned();
         self.write(move |conn| ops::delete_merchant(conn, &merchant))
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(provider = %PROVIDER))]
     async fn purge_expired(
         &self,
         now: Timestamp,
@@ -299,6 +309,7 @@ impl CallRecordStore for SqliteCallRecordStore {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(provider = %PROVIDER))]
     async fn set_legal_hold(&self, call: &CallId, hold: bool) -> Result<bool, StoreError> {
         let call = call.as_str().to_owned();
         self.write(move |conn| ops::set_legal_hold(conn, &call, hold))

@@ -137,6 +137,17 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn WriteJob>>) {
     if committed.is_err() && !conn.is_autocommit() {
         let _ = conn.execute_batch("ROLLBACK");
     }
+    // On the writer thread, outside any caller's span; each caller's failure is
+    // logged by whoever awaits it.
+    match &committed {
+        Ok(()) => tracing::trace!(provider = "sqlite", jobs = batch.len(), "batch committed"),
+        Err(e) => tracing::debug!(
+            provider = "sqlite",
+            jobs = batch.len(),
+            kind = %e.kind().as_str(),
+            "batch not committed"
+        ),
+    }
     for job in batch {
         job.finish(committed.clone());
     }

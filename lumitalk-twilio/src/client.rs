@@ -42,6 +42,15 @@ impl fmt::Debug for CallUpdate {
 }
 
 impl CallUpdate {
+    /// The kind of update, for logs (no URL, no TwiML).
+    fn kind(&self) -> &'static str {
+        match self {
+            CallUpdate::Redirect { .. } => "redirect",
+            CallUpdate::Twiml(_) => "twiml",
+            CallUpdate::Complete => "complete",
+        }
+    }
+
     fn form(&self) -> Vec<(&'static str, &str)> {
         match self {
             CallUpdate::Redirect { url } => vec![("Url", url.as_str()), ("Method", "POST")],
@@ -100,29 +109,23 @@ impl TwilioClient {
     /// [`TelephonyError::Unauthorized`] naming `TWILIO_ACCOUNT_SID` and/or the
     /// credentials when they are not configured (webhook-only deployments);
     /// otherwise as classified by [`crate::error::classify`].
+    ///
+    /// Runs in a DEBUG `update_call` span (provider, call SID and the kind of
+    /// update, never the TwiML or credentials); the answer's status, Twilio's
+    /// request id and, on failure, the error's kind and delay hint are logged at
+    /// DEBUG. Logging the failure at WARN is the caller's job.
+    #[tracing::instrument(
+        name = "update_call",
+        level = "debug",
+        skip_all,
+        fields(provider = %PROVIDER, call_id = %call, update = %update.kind())
+    )]
     pub async fn update_call(
         &self,
         call: &CallId,
         update: &CallUpdate,
     ) -> Result<CallResource, TelephonyError> {
-        if let CallUpdate::Twiml(t) = update {
-            let n = t.chars().count();
-            if n > MAX_REST_TWIML_CHARS {
-                return Err(TelephonyError::InvalidRequest {
-                    provider: PROVIDER,
-                    message: format!(
-                        "TwiML is {n} characters; the REST API accepts at most {MAX_REST_TWIML_CHARS} (error 32018)"
-                    ),
-                });
-            }
-        }
-        let sid = call.as_str();
-        if sid.is_empty() || !sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(TelephonyError::InvalidRequest {
-                provider: PROVIDER,
-                message: "call SID must be alphanumeric".into(),
-            });
-        }
+        let sid = checked(call, update)?;
         let (account, credentials) = match (&self.account_sid, &self.credentials) {
             (Some(account), Some(credentials)) => (account, credentials),
             (account, credentials) => {
@@ -163,25 +166,79 @@ impl TwilioClient {
             .body(body)
             .send()
             .await
-            .map_err(|e| error::from_transport(&e, self.timeout))?;
+            .map_err(|e| debug_failure(error::from_transport(&e, self.timeout)))?;
 
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get("Retry-After")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: &str| {
+            let value = response.headers().get(name)?.to_str().ok()?;
+            Some(value.to_owned())
+        };
+        let (retry_after, request_id) = (header("Retry-After"), header("Twilio-Request-Id"));
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| error::from_transport(&e, self.timeout))?;
-        if !status.is_success() {
-            return Err(error::classify(
+            .map_err(|e| debug_failure(error::from_transport(&e, self.timeout)))?;
+        let answer = if status.is_success() {
+            Ok(())
+        } else {
+            Err(error::classify(
                 status.as_u16(),
                 retry_after.as_deref(),
                 &bytes,
-            ));
-        }
+            ))
+        };
+        debug_answer(status.as_u16(), request_id.as_deref(), answer)?;
         serde_json::from_slice::<CallResource>(&bytes).map_err(error::invalid_response)
     }
+}
+
+/// Refuses, before sending, TwiML the REST API would refuse and a call SID that
+/// could change the URL's path; returns the SID.
+fn checked<'a>(call: &'a CallId, update: &CallUpdate) -> Result<&'a str, TelephonyError> {
+    if let CallUpdate::Twiml(t) = update {
+        let n = t.chars().count();
+        if n > MAX_REST_TWIML_CHARS {
+            return Err(TelephonyError::InvalidRequest {
+                provider: PROVIDER,
+                message: format!(
+                    "TwiML is {n} characters; the REST API accepts at most {MAX_REST_TWIML_CHARS} (error 32018)"
+                ),
+            });
+        }
+    }
+    let sid = call.as_str();
+    if sid.is_empty() || !sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(TelephonyError::InvalidRequest {
+            provider: PROVIDER,
+            message: "call SID must be alphanumeric".into(),
+        });
+    }
+    Ok(sid)
+}
+
+/// Logs a failure before a full answer at DEBUG (its kind only: transport errors
+/// can name the URL).
+fn debug_failure(e: TelephonyError) -> TelephonyError {
+    tracing::debug!(kind = %e.kind().as_str(), "call update failed before an answer");
+    e
+}
+
+/// Logs an answer at DEBUG: status, Twilio's request id and, for an error, its
+/// kind and delay hint (not its message).
+fn debug_answer(
+    status: u16,
+    request_id: Option<&str>,
+    answer: Result<(), TelephonyError>,
+) -> Result<(), TelephonyError> {
+    match &answer {
+        Ok(()) => tracing::debug!(status, request_id, "call updated"),
+        Err(e) => tracing::debug!(
+            status,
+            request_id,
+            kind = %e.kind().as_str(),
+            retry_after_ms = e.retry_after().map(|d| d.as_millis() as u64),
+            "call update failed"
+        ),
+    }
+    answer
 }

@@ -4,9 +4,11 @@
 use std::time::Duration;
 
 use tokio::time::{Instant, timeout, timeout_at};
+use tracing::Instrument;
 
 use super::Inner;
 use super::failure::{failure, timed_out};
+use super::observe;
 use super::pool::BoxFuture;
 use super::voice::Spoken;
 use crate::conversation::{Input, Lookup, Speak};
@@ -56,30 +58,29 @@ impl Inner {
         Box::pin(async move {
             let started = Instant::now();
             let mut failures = Vec::new();
-            let primary =
-                timeout_at(deadline, self.classifier.classify(&utterance, &context)).await;
+            let span = observe::classify_span(self.classifier.name(), false);
+            let primary = timeout_at(deadline, self.classifier.classify(&utterance, &context))
+                .instrument(span.clone())
+                .await;
             let (input, c) = match primary {
                 Ok(Ok(c)) => (Input::Classified(c.clone()), c),
                 other => {
-                    failures.push(match other {
+                    let f = match other {
                         Ok(Err(e)) => failure(&e),
                         _ => timed_out(self.classifier.name()),
-                    });
-                    let fallback = match timeout(
-                        FALLBACK_BUDGET,
-                        self.fallback.classify(&utterance, &context),
-                    )
-                    .await
-                    {
-                        Ok(Ok(c)) => c,
-                        other => {
-                            failures.push(match other {
-                                Ok(Err(e)) => failure(&e),
-                                _ => timed_out(self.fallback.name()),
-                            });
-                            Classification::new(Intent::Unknown, 0.0, "none")
-                        }
                     };
+                    let fallback = self.fallback.name();
+                    span.in_scope(|| {
+                        observe::warn_failure(
+                            &f,
+                            "classification",
+                            format_args!("falling back to the {fallback} classifier"),
+                        )
+                    });
+                    failures.push(f);
+                    let (fallback, failed) =
+                        self.fallback_classification(&utterance, &context).await;
+                    failures.extend(failed);
                     (
                         Input::ClassificationFailed {
                             fallback: fallback.clone(),
@@ -98,6 +99,31 @@ impl Inner {
         })
     }
 
+    /// The fallback classifier's answer (`Unknown` if it fails too), and its failure.
+    async fn fallback_classification(
+        &self,
+        utterance: &Utterance,
+        context: &ClassifyContext,
+    ) -> (Classification, Option<ProviderFailure>) {
+        let span = observe::classify_span(self.fallback.name(), true);
+        let result = timeout(FALLBACK_BUDGET, self.fallback.classify(utterance, context))
+            .instrument(span.clone())
+            .await;
+        let f = match result {
+            Ok(Ok(c)) => return (c, None),
+            Ok(Err(e)) => failure(&e),
+            Err(_) => timed_out(self.fallback.name()),
+        };
+        span.in_scope(|| {
+            observe::warn_failure(
+                &f,
+                "fallback classification",
+                "the intent is unknown this turn",
+            )
+        });
+        (Classification::new(Intent::Unknown, 0.0, "none"), Some(f))
+    }
+
     pub(crate) fn lookup_job<'a>(
         &'a self,
         merchant: &'a Merchant,
@@ -106,43 +132,57 @@ impl Inner {
     ) -> BoxFuture<'a, Done> {
         Box::pin(async move {
             let started = Instant::now();
-            let result = match &lookup {
-                Lookup::Number { number } => {
-                    timeout_at(deadline, self.orders.order_by_number(&merchant.id, number))
+            let span = observe::lookup_span(self.orders.name(), &lookup);
+            let result = async {
+                match &lookup {
+                    Lookup::Number { number } => {
+                        timeout_at(deadline, self.orders.order_by_number(&merchant.id, number))
+                            .await
+                            .map(|r| r.map(|o| o.into_iter().collect::<Vec<_>>()))
+                    }
+                    Lookup::Phone { phone } => {
+                        timeout_at(
+                            deadline,
+                            self.orders.recent_orders_by_phone(
+                                &merchant.id,
+                                phone,
+                                self.limits.recent_orders,
+                            ),
+                        )
                         .await
-                        .map(|r| r.map(|o| o.into_iter().collect::<Vec<_>>()))
+                    }
                 }
-                Lookup::Phone { phone } => {
-                    timeout_at(
-                        deadline,
-                        self.orders.recent_orders_by_phone(
-                            &merchant.id,
-                            phone,
-                            self.limits.recent_orders,
-                        ),
-                    )
-                    .await
-                }
-            };
-            let mut failures = Vec::new();
-            let input = match result {
-                Ok(Ok(orders)) if orders.is_empty() => Input::OrdersNotFound { lookup },
-                Ok(Ok(orders)) => Input::OrdersFound { lookup, orders },
-                Ok(Err(e)) => {
-                    failures.push(failure(&e));
+            }
+            .instrument(span.clone())
+            .await;
+            let (input, failed) = match result {
+                Ok(Ok(orders)) if orders.is_empty() => (Input::OrdersNotFound { lookup }, None),
+                Ok(Ok(orders)) => (Input::OrdersFound { lookup, orders }, None),
+                Ok(Err(e)) => (
                     Input::LookupFailed {
                         lookup,
                         kind: e.kind(),
-                    }
-                }
-                Err(_) => {
-                    failures.push(timed_out(self.orders.name()));
+                    },
+                    Some(failure(&e)),
+                ),
+                Err(_) => (
                     Input::LookupFailed {
                         lookup,
                         kind: ErrorKind::Timeout,
-                    }
-                }
+                    },
+                    Some(timed_out(self.orders.name())),
+                ),
             };
+            if let Some(f) = &failed {
+                span.in_scope(|| {
+                    observe::warn_failure(
+                        f,
+                        "order lookup",
+                        "the conversation goes on without the orders",
+                    )
+                });
+            }
+            let failures = failed.into_iter().collect();
             Done::Effect(Box::new(EffectDone {
                 kind: Kind::Lookup,
                 input,

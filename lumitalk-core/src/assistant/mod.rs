@@ -73,12 +73,15 @@ mod builder;
 mod failure;
 mod jobs;
 mod lockout;
+mod observe;
 mod pool;
 mod turn;
 mod voice;
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use tracing::Instrument;
 
 pub use builder::{
     AssistantBuildError, AssistantBuilder, DEFAULT_SESSION_TTL, DEFAULT_TURN_DEADLINE,
@@ -149,8 +152,16 @@ impl Assistant {
     /// providers during the turn are counted (a
     /// [`counting_retries`](crate::wrappers::counting_retries) scope per turn) into
     /// the turn's record.
+    ///
+    /// The turn runs in a `call_turn` span (call id, merchant, the caller's number
+    /// masked as `***123`, the kind of event), with a span per provider and store
+    /// call inside; each failure worked around is logged once at WARN with its
+    /// provider and kind. Nothing personal is logged.
     pub async fn handle(&self, event: CallEvent) -> TurnOutcome {
-        crate::wrappers::counting_retries(self.turn(event)).await
+        let span = observe::turn_span(&event, &self.inner.merchants);
+        crate::wrappers::counting_retries(self.turn(event))
+            .instrument(span)
+            .await
     }
 
     /// Synthesizes every merchant's fixed prompts through the speech provider and
@@ -161,7 +172,13 @@ impl Assistant {
         for merchant in self.inner.merchants.iter() {
             let ctx = Context::new(merchant).with_limits(&self.inner.limits);
             let texts = Conversation::fixed_prompts(&ctx);
-            ready += self.inner.voice.prewarm(merchant, texts).await;
+            let span = tracing::info_span!("prewarm", merchant = %merchant.id);
+            ready += self
+                .inner
+                .voice
+                .prewarm(merchant, texts)
+                .instrument(span)
+                .await;
         }
         ready
     }

@@ -5,13 +5,15 @@ use std::future::Future;
 use std::time::Duration;
 
 use tokio::time::{Instant, timeout_at};
+use tracing::Instrument;
 
 use super::failure::{failure, timed_out};
 use super::jobs::{Done, EffectDone, Kind};
+use super::observe::{self, StoreOp};
 use super::pool::Pool;
 use super::{Assistant, Inner, TurnOutcome};
 use crate::conversation::{Action, Context, Conversation, Effect, Event, Input, phrases};
-use crate::domain::{Classification, Merchant, MerchantId, Utterance};
+use crate::domain::{CallId, Classification, Merchant, MerchantId, Timestamp, Utterance};
 use crate::error::StoreError;
 use crate::provider::{CallEvent, CallEventKind, CallStatus};
 use crate::reply::{ListenSpec, Next, Prompt, Reply};
@@ -26,18 +28,23 @@ fn ms_since(t: Instant) -> u32 {
     t.elapsed().as_millis().min(u32::MAX as u128) as u32
 }
 
-/// A store call bounded by the turn's deadline (with a small floor).
+/// A store call bounded by the turn's deadline (with a small floor), in its span;
+/// a failure is logged there.
 async fn bounded<T>(
     deadline: Instant,
-    name: &str,
-    op: impl Future<Output = Result<T, StoreError>>,
+    store: &str,
+    op: StoreOp,
+    call: impl Future<Output = Result<T, StoreError>>,
 ) -> Result<T, ProviderFailure> {
     let until = deadline.max(Instant::now() + STORE_FLOOR);
-    match timeout_at(until, op).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(failure(&e)),
-        Err(_) => Err(timed_out(name)),
-    }
+    let span = observe::store_span(store, op);
+    let f = match timeout_at(until, call).instrument(span.clone()).await {
+        Ok(Ok(v)) => return Ok(v),
+        Ok(Err(e)) => failure(&e),
+        Err(_) => timed_out(store),
+    };
+    span.in_scope(|| observe::warn_store_failure(&f, op));
+    Err(f)
 }
 
 fn turn_input(kind: &CallEventKind) -> TurnInput {
@@ -80,6 +87,9 @@ impl Assistant {
         let started = Instant::now();
         let deadline = started + inner.turn_deadline;
         let Some(merchant) = inner.merchants.for_called_number(event.to.as_ref()) else {
+            tracing::warn!(
+                "no merchant answers the number called; the caller hears it is not in service"
+            );
             return TurnOutcome::not_in_service(started);
         };
         if let CallEventKind::Status(status) = event.kind {
@@ -94,6 +104,7 @@ impl Assistant {
         let stored = match bounded(
             deadline,
             inner.sessions.name(),
+            StoreOp::LoadSession,
             inner.sessions.load(&event.call_id),
         )
         .await
@@ -271,6 +282,7 @@ impl Assistant {
         if let Err(f) = bounded(
             deadline,
             inner.sessions.name(),
+            StoreOp::SaveSession,
             inner.sessions.save(&event.call_id, state, ttl),
         )
         .await
@@ -295,39 +307,12 @@ impl Assistant {
             tts_characters,
             events: c.events.clone(),
         };
-        // The record's writes go to the store together: a store that batches
-        // (the SQLite one commits everything queued at once) then pays one commit
-        // per turn instead of two or three. They are queued in this order, as
-        // `join!` polls its futures in order.
-        let records = &inner.records;
-        let begin = async {
-            match &start {
-                Some(s) => bounded(deadline, records.name(), records.begin_call(s)).await,
-                None => Ok(()),
-            }
-        };
-        let append = bounded(
-            deadline,
-            records.name(),
-            records.append_turn(&event.call_id, &record),
-        );
-        let finish = async {
-            match ended {
-                Some(outcome) => bounded(
-                    deadline,
-                    records.name(),
-                    records.finish_call(&event.call_id, outcome, inner.clock.now()),
-                )
-                .await
-                .map(|_| ()),
-                None => Ok(()),
-            }
-        };
-        let (began, appended, finished) = tokio::join!(begin, append, finish);
-        c.errors.extend(began.err());
-        c.errors.extend(appended.err());
-        c.errors.extend(finished.err());
+        let failed = inner
+            .write_record(&event.call_id, start.as_ref(), &record, ended, deadline)
+            .await;
+        c.errors.extend(failed.into_iter().flatten());
         c.timings.total_ms = ms_since(started);
+        observe::turn_done(&c.timings, c.errors.len(), ended);
         TurnOutcome {
             reply,
             merchant: merchant.id.clone(),
@@ -352,6 +337,54 @@ fn fallback_listen(merchant: &Merchant, limits: &crate::conversation::Limits) ->
 }
 
 impl Inner {
+    /// Writes a turn to its call record: the record's start on the call's first
+    /// turn, the turn, the record's end on its last. Returns the failures.
+    ///
+    /// The writes go to the store together: a store that batches (the SQLite one
+    /// commits everything queued at once) then pays one commit per turn instead of
+    /// two or three. They are queued in this order, as `join!` polls its futures
+    /// in order.
+    async fn write_record(
+        &self,
+        call: &CallId,
+        start: Option<&CallStart>,
+        record: &TurnRecord,
+        ended: Option<CallOutcome>,
+        deadline: Instant,
+    ) -> [Option<ProviderFailure>; 3] {
+        let records = &self.records;
+        let begin = async {
+            match start {
+                Some(s) => {
+                    let op = StoreOp::BeginCall;
+                    bounded(deadline, records.name(), op, records.begin_call(s)).await
+                }
+                None => Ok(()),
+            }
+        };
+        let append = bounded(
+            deadline,
+            records.name(),
+            StoreOp::AppendTurn,
+            records.append_turn(call, record),
+        );
+        let finish = async {
+            match ended {
+                Some(outcome) => bounded(
+                    deadline,
+                    records.name(),
+                    StoreOp::FinishCall,
+                    records.finish_call(call, outcome, self.clock.now()),
+                )
+                .await
+                .map(|_| ()),
+                None => Ok(()),
+            }
+        };
+        let (began, appended, finished) = tokio::join!(begin, append, finish);
+        [began.err(), appended.err(), finished.err()]
+    }
+
     /// Starts the jobs for `actions`; returns the effect jobs, in request order,
     /// with the lookup each one answers.
     fn dispatch<'a>(
@@ -389,6 +422,46 @@ impl Inner {
         jobs
     }
 
+    /// How an ending call ended, when its record is still open: as its
+    /// conversation judges it, or `Abandoned` when only the record is left.
+    async fn final_outcome(
+        &self,
+        call: &CallId,
+        merchant: &Merchant,
+        now: Timestamp,
+        deadline: Instant,
+        errors: &mut Vec<ProviderFailure>,
+    ) -> Option<CallOutcome> {
+        let load = self.sessions.load(call);
+        let stored = match bounded(deadline, self.sessions.name(), StoreOp::LoadSession, load).await
+        {
+            Ok(b) => b.and_then(|b| Conversation::from_bytes(&b)),
+            Err(f) => {
+                errors.push(f);
+                None
+            }
+        };
+        match stored {
+            Some(mut conv) if !conv.is_ended() => {
+                let ctx = Context::new(merchant).with_limits(&self.limits);
+                conv.handle(now, &ctx, Input::CallEnded);
+                Some(conv.outcome().unwrap_or(CallOutcome::Abandoned))
+            }
+            Some(_) => None,
+            None => {
+                let get = self.records.get(call);
+                match bounded(deadline, self.records.name(), StoreOp::GetRecord, get).await {
+                    Ok(Some(record)) if record.outcome.is_none() => Some(CallOutcome::Abandoned),
+                    Ok(_) => None,
+                    Err(f) => {
+                        errors.push(f);
+                        None
+                    }
+                }
+            }
+        }
+    }
+
     /// A status callback: the call's end finishes its record (as the conversation
     /// judges it, `Abandoned` when there is nothing to judge by).
     async fn on_status(
@@ -403,45 +476,14 @@ impl Inner {
         let mut ended = None;
         if status.is_final() {
             let now = self.clock.now();
-            let stored = match bounded(
-                deadline,
-                self.sessions.name(),
-                self.sessions.load(&event.call_id),
-            )
-            .await
-            {
-                Ok(b) => b.and_then(|b| Conversation::from_bytes(&b)),
-                Err(f) => {
-                    errors.push(f);
-                    None
-                }
-            };
-            let outcome = match stored {
-                Some(mut conv) if !conv.is_ended() => {
-                    let ctx = Context::new(merchant).with_limits(&self.limits);
-                    conv.handle(now, &ctx, Input::CallEnded);
-                    Some(conv.outcome().unwrap_or(CallOutcome::Abandoned))
-                }
-                Some(_) => None,
-                None => match bounded(
-                    deadline,
-                    self.records.name(),
-                    self.records.get(&event.call_id),
-                )
-                .await
-                {
-                    Ok(Some(record)) if record.outcome.is_none() => Some(CallOutcome::Abandoned),
-                    Ok(_) => None,
-                    Err(f) => {
-                        errors.push(f);
-                        None
-                    }
-                },
-            };
+            let outcome = self
+                .final_outcome(&event.call_id, merchant, now, deadline, &mut errors)
+                .await;
             if let Some(outcome) = outcome {
                 match bounded(
                     deadline,
                     self.records.name(),
+                    StoreOp::FinishCall,
                     self.records.finish_call(&event.call_id, outcome, now),
                 )
                 .await
@@ -453,6 +495,7 @@ impl Inner {
             if let Err(f) = bounded(
                 deadline,
                 self.sessions.name(),
+                StoreOp::RemoveSession,
                 self.sessions.remove(&event.call_id),
             )
             .await
@@ -461,16 +504,18 @@ impl Inner {
             }
             self.active.end(&event.call_id);
         }
+        let timings = TurnTimings {
+            total_ms: ms_since(started),
+            ..TurnTimings::default()
+        };
+        observe::turn_done(&timings, errors.len(), ended);
         TurnOutcome {
             reply: Reply {
                 prompts: Vec::new(),
                 next: Next::HangUp,
             },
             merchant: merchant.id.clone(),
-            timings: TurnTimings {
-                total_ms: ms_since(started),
-                ..TurnTimings::default()
-            },
+            timings,
             errors,
             ended,
         }

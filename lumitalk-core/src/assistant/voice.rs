@@ -31,11 +31,13 @@ use std::time::Duration;
 
 use tokio::time::error::Elapsed;
 use tokio::time::{Instant, timeout_at};
+use tracing::{Instrument, Span};
 
 use super::failure::{failure, timed_out};
+use super::observe::{self, StoreOp};
 use crate::conversation::Speak;
 use crate::domain::{AudioId, Merchant};
-use crate::error::{SpeechError, StoreError};
+use crate::error::{ErrorKind, SpeechError, StoreError};
 use crate::provider::{Audio, AudioFormat, Cacheability, Speech, SpeechRequest};
 use crate::reply::Prompt;
 use crate::store::{AudioStore, ProviderFailure};
@@ -90,6 +92,30 @@ impl fmt::Debug for Voice {
             .field("cached_prompts", &self.cache().len())
             .finish()
     }
+}
+
+/// A fixed prompt not synthesized ahead (it will be on first use; the caller of
+/// `prewarm` sees how many are ready).
+fn debug_prewarm_failed(provider: &str, kind: ErrorKind) {
+    tracing::debug!(provider = %provider, kind = %kind.as_str(), "prewarm synthesis failed");
+}
+
+/// Notes (and logs, in the synthesis span) a failed synthesis.
+fn synthesis_failed(spoken: &mut Spoken, span: &Span, f: ProviderFailure) {
+    span.in_scope(|| {
+        observe::warn_failure(
+            &f,
+            "speech synthesis",
+            "the carrier's voice says the prompt",
+        )
+    });
+    spoken.failures.push(f);
+}
+
+/// Notes (and logs, in the store call's span) audio that could not be stored.
+fn store_failed(spoken: &mut Spoken, span: &Span, op: StoreOp, f: ProviderFailure) {
+    span.in_scope(|| observe::warn_store_failure(&f, op));
+    spoken.failures.push(f);
 }
 
 fn say(speak: &Speak, merchant: &Merchant) -> Prompt {
@@ -169,7 +195,10 @@ impl Voice {
             None => {
                 spoken.tried = true;
                 let request = self.request(speak, merchant);
-                let result = timeout_at(deadline, speech.synthesize(&request)).await;
+                let span = observe::speech_span(speech.name(), false, speak.text.chars().count());
+                let result = timeout_at(deadline, speech.synthesize(&request))
+                    .instrument(span.clone())
+                    .await;
                 spoken.ms = started.elapsed().as_millis().min(u32::MAX as u128) as u32;
                 match result {
                     Ok(Ok(audio)) => {
@@ -181,19 +210,22 @@ impl Voice {
                         audio
                     }
                     Ok(Err(e)) => {
-                        spoken.failures.push(failure(&e));
+                        synthesis_failed(&mut spoken, &span, failure(&e));
                         return spoken;
                     }
                     Err(_) => {
-                        spoken.failures.push(timed_out(speech.name()));
+                        synthesis_failed(&mut spoken, &span, timed_out(speech.name()));
                         return spoken;
                     }
                 }
             }
         };
         let until = deadline.max(Instant::now() + STORE_FLOOR);
-        let stored = timeout_at(until, self.store.put(audio, AUDIO_TTL)).await;
-        self.play(spoken, speak, stored)
+        let span = observe::store_span(self.store.name(), StoreOp::PutAudio);
+        let stored = timeout_at(until, self.store.put(audio, AUDIO_TTL))
+            .instrument(span.clone())
+            .await;
+        self.play(spoken, speak, stored, &span, StoreOp::PutAudio)
     }
 
     /// Personal text: waits for the first chunk only, then plays the audio while
@@ -209,6 +241,7 @@ impl Voice {
     ) -> Spoken {
         spoken.tried = true;
         let request = self.request(speak, merchant);
+        let span = observe::speech_span(speech.name(), true, speak.text.chars().count());
         let first = timeout_at(deadline, async {
             let mut stream = speech.synthesize_stream(&request).await?;
             loop {
@@ -228,23 +261,28 @@ impl Voice {
                 }
             }
         })
+        .instrument(span.clone())
         .await;
         spoken.ms = started.elapsed().as_millis().min(u32::MAX as u128) as u32;
         let stream = match first {
             Ok(Ok(stream)) => stream,
             Ok(Err(e)) => {
-                spoken.failures.push(failure(&e));
+                synthesis_failed(&mut spoken, &span, failure(&e));
                 return spoken;
             }
             Err(_) => {
-                spoken.failures.push(timed_out(speech.name()));
+                synthesis_failed(&mut spoken, &span, timed_out(speech.name()));
                 return spoken;
             }
         };
+        drop(span);
         spoken.synthesized_chars = speak.text.chars().count() as u32;
         let until = deadline.max(Instant::now() + STORE_FLOOR);
-        let stored = timeout_at(until, self.store.put_stream(stream, AUDIO_TTL)).await;
-        self.play(spoken, speak, stored)
+        let span = observe::store_span(self.store.name(), StoreOp::PutAudioStream);
+        let stored = timeout_at(until, self.store.put_stream(stream, AUDIO_TTL))
+            .instrument(span.clone())
+            .await;
+        self.play(spoken, speak, stored, &span, StoreOp::PutAudioStream)
     }
 
     /// `Play` of the stored audio, or the `Say` already in `spoken` on failure.
@@ -253,6 +291,8 @@ impl Voice {
         mut spoken: Spoken,
         speak: &Speak,
         stored: Result<Result<AudioId, StoreError>, Elapsed>,
+        span: &Span,
+        op: StoreOp,
     ) -> Spoken {
         match stored {
             Ok(Ok(id)) => {
@@ -262,8 +302,8 @@ impl Voice {
                 };
                 spoken.audio = Some(id);
             }
-            Ok(Err(e)) => spoken.failures.push(failure(&e)),
-            Err(_) => spoken.failures.push(timed_out(self.store.name())),
+            Ok(Err(e)) => store_failed(&mut spoken, span, op, failure(&e)),
+            Err(_) => store_failed(&mut spoken, span, op, timed_out(self.store.name())),
         }
         spoken
     }
@@ -295,14 +335,16 @@ impl Voice {
                     cacheability: Cacheability::Shared,
                 };
                 let request = self.request(&speak, merchant);
-                if let Ok(Ok(audio)) =
-                    tokio::time::timeout(PREWARM_TIMEOUT, speech.synthesize(&request)).await
-                {
-                    let mut cache = self.cache();
-                    if cache.len() < CACHE_ENTRIES {
-                        cache.insert(key, audio);
-                        ready.fetch_add(1, Ordering::Relaxed);
+                match tokio::time::timeout(PREWARM_TIMEOUT, speech.synthesize(&request)).await {
+                    Ok(Ok(audio)) => {
+                        let mut cache = self.cache();
+                        if cache.len() < CACHE_ENTRIES {
+                            cache.insert(key, audio);
+                            ready.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
+                    Ok(Err(e)) => debug_prewarm_failed(speech.name(), e.kind()),
+                    Err(_) => debug_prewarm_failed(speech.name(), ErrorKind::Timeout),
                 }
             }
         };

@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::clock::{Clock, TokioClock};
 use crate::domain::{AudioId, Timestamp};
@@ -271,6 +272,12 @@ impl MemoryAudioStore {
             }
             Ok(_) => {}
             Err(e) => {
+                // Nobody else sees this failure: the turn played the id already.
+                tracing::warn!(
+                    provider = %e.provider(),
+                    kind = %e.kind().as_str(),
+                    "streamed audio could not be completed; the carrier's fetch of it ends with an error"
+                );
                 live.end(Err(e));
                 if ours {
                     lru.remove(&id);
@@ -352,7 +359,15 @@ impl AudioStore for MemoryAudioStore {
                 },
             );
         }
-        tokio::spawn(self.clone().pump(id.clone(), live, stream, ttl));
+        // The collecting task outlives the turn: its span only follows from the
+        // caller's (a child would keep the turn's span open while audio arrives).
+        let span = tracing::info_span!(parent: None, "audio_stream", provider = "memory");
+        span.follows_from(tracing::Span::current());
+        tokio::spawn(
+            self.clone()
+                .pump(id.clone(), live, stream, ttl)
+                .instrument(span),
+        );
         Ok(id)
     }
 

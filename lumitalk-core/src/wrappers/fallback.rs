@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use crate::domain::{
     Classification, ClassifyContext, MerchantId, Order, OrderNumber, PhoneNumber, Utterance,
 };
-use crate::error::{ClassifyError, OrderSourceError, SpeechError};
+use crate::error::{ClassifyError, OrderSourceError, ProviderError, SpeechError};
 use crate::provider::{Audio, AudioStream, IntentClassifier, OrderSource, Speech, SpeechRequest};
 
 /// How often a [`Fallback`] used its secondary (a shared handle).
@@ -30,7 +30,9 @@ impl FallbackStats {
 /// [`KeywordClassifier`](crate::memory::KeywordClassifier); a primary order
 /// source, then a replica. The secondary's error is returned when both fail.
 /// Results keep their producer's name (e.g. `Classification::classifier`), so a
-/// record shows which one answered; `name()` is the primary's.
+/// record shows which one answered; `name()` is the primary's. Each fallback is
+/// logged at WARN with the primary's provider name and error kind (the assistant
+/// does not see that failure: the secondary answered).
 #[derive(Debug)]
 pub struct Fallback<P, S> {
     primary: P,
@@ -68,12 +70,25 @@ impl<P, S> Fallback<P, S> {
     }
 }
 
-/// Evaluates `$primary`; on `Err` counts a fallback and evaluates `$secondary`.
+/// Logs at WARN that the primary failed (provider and kind, never the message,
+/// which may echo caller data) and which provider answers instead.
+fn warn_fallback(e: &impl ProviderError, secondary: &str) {
+    tracing::warn!(
+        provider = %e.provider(),
+        kind = %e.kind().as_str(),
+        fallback = %secondary,
+        "provider failed; falling back to {secondary}"
+    );
+}
+
+/// Evaluates `$primary`; on `Err` logs it, counts a fallback and evaluates
+/// `$secondary`.
 macro_rules! or_else {
     ($self:ident, $primary:expr, $secondary:expr) => {
         match $primary.await {
             Ok(v) => Ok(v),
-            Err(_) => {
+            Err(e) => {
+                warn_fallback(&e, $self.secondary.name());
                 $self.note_fallback();
                 $secondary.await
             }

@@ -96,6 +96,8 @@ impl RetryStats {
 ///   seedable [`SplitMix64`]; a provider's `retry_after()` hint replaces it, and if
 ///   the hint does not fit in the remaining budget the error is returned.
 /// - Sleeping and elapsed time come from the injected [`Clock`].
+/// - Each retry, and giving up, is logged at DEBUG with the provider's name and
+///   the error's kind; the last error is the caller's to log.
 ///
 /// Wrap a [`Timeout`](super::Timeout) in it so hung attempts are retried. `name()`
 /// is the wrapped provider's name; [`Retry::stats`] counts retries, and so does
@@ -178,6 +180,7 @@ impl<T> Retry<T> {
             };
             if attempt >= self.policy.max_attempts.max(1) {
                 self.stats.inner.gave_up.fetch_add(1, Ordering::Relaxed);
+                debug_gave_up(&err, attempt, "no attempts left");
                 return Err(err);
             }
             let delay = match err.retry_after() {
@@ -187,8 +190,16 @@ impl<T> Retry<T> {
             let elapsed = self.clock.now().since(started);
             if elapsed.saturating_add(delay) >= self.policy.max_elapsed {
                 self.stats.inner.gave_up.fetch_add(1, Ordering::Relaxed);
+                debug_gave_up(&err, attempt, "no time left");
                 return Err(err);
             }
+            tracing::debug!(
+                provider = %err.provider(),
+                kind = %err.kind().as_str(),
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                "retrying"
+            );
             if !delay.is_zero() {
                 self.clock.sleep(delay).await;
             }
@@ -197,6 +208,17 @@ impl<T> Retry<T> {
             attempt += 1;
         }
     }
+}
+
+/// A retryable failure returned because the policy is spent (the caller logs the
+/// failure itself).
+fn debug_gave_up(err: &impl ProviderError, attempts: u32, why: &str) {
+    tracing::debug!(
+        provider = %err.provider(),
+        kind = %err.kind().as_str(),
+        attempts,
+        "giving up retrying: {why}"
+    );
 }
 
 #[async_trait]

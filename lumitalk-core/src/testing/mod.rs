@@ -31,8 +31,20 @@ mod stores;
 mod telephony;
 
 pub use classifier::{ClassifierCase, ClassifierFixture, classifier_conformance, context};
-pub use order_source::{ExpectedOrder, OrderSourceFixture, order_source_conformance};
-pub use records::call_record_store_conformance;
+pub use order_source::{
+    ExpectedOrder, OrderSourceFixture, a_missing_number_is_none,
+    finds_an_order_by_its_exact_number, order_source_conformance, orders_by_phone_are_newest_first,
+    orders_by_phone_respect_the_limit,
+};
+pub use records::{
+    begin_call_is_idempotent, call_record_store_conformance, caller_deletion_is_scoped,
+    lookups_match_any_written_form, merchant_deletion_removes_everything,
+    purge_keeps_the_boundary_and_holds, turns_round_trip_with_totals,
+    unknown_calls_are_never_created,
+};
 pub use speech::{SpeechFixture, speech_conformance};
-pub use stores::{audio_store_conformance, session_store_conformance};
+pub use stores::{
+    audio_expires_at_its_ttl, audio_round_trips, audio_store_conformance,
+    session_store_conformance, sessions_expire_at_their_ttl, sessions_round_trip,
+};
 pub use telephony::{HOSTILE_TEXT, TelephonyFixture, telephony_conformance};

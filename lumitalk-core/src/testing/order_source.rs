@@ -58,20 +58,29 @@ impl OrderSourceFixture {
     }
 }
 
-/// Checks an [`OrderSource`] against its contract:
-/// exact lookups by number, `Ok(None)` for a missing number, orders by phone
-/// newest first and bounded by `limit`, `Ok(vec![])` for an unknown phone.
+/// Checks an [`OrderSource`] against its contract: every named check below,
+/// in order.
 ///
 /// # Panics
 /// On the first contract violation, with a message saying which.
 pub async fn order_source_conformance(source: &dyn OrderSource, fixture: &OrderSourceFixture) {
-    let name = source.name();
-    assert!(!name.is_empty(), "name() must not be empty");
-    let m = &fixture.merchant;
-    let want = &fixture.existing;
+    assert!(!source.name().is_empty(), "name() must not be empty");
+    finds_an_order_by_its_exact_number(source, fixture).await;
+    a_missing_number_is_none(source, fixture).await;
+    orders_by_phone_are_newest_first(source, fixture).await;
+    orders_by_phone_respect_the_limit(source, fixture).await;
+}
 
+/// The existing order is found by its number, with exactly that number, its
+/// customer phone, postal code and fulfillments.
+pub async fn finds_an_order_by_its_exact_number(
+    source: &dyn OrderSource,
+    fixture: &OrderSourceFixture,
+) {
+    let name = source.name();
+    let want = &fixture.existing;
     let order = source
-        .order_by_number(m, &want.number)
+        .order_by_number(&fixture.merchant, &want.number)
         .await
         .unwrap_or_else(|e| panic!("[{name}] order_by_number({:?}) failed: {e}", want.number))
         .unwrap_or_else(|| panic!("[{name}] order {:?} must be found", want.number));
@@ -102,7 +111,13 @@ pub async fn order_source_conformance(source: &dyn OrderSource, fixture: &OrderS
         "[{name}] fulfillment count of {:?}",
         want.number
     );
+}
 
+/// A number with no order is `Ok(None)`, not an error; a near miss (a number a
+/// non-exact search would widen) finds nothing or exactly that number.
+pub async fn a_missing_number_is_none(source: &dyn OrderSource, fixture: &OrderSourceFixture) {
+    let name = source.name();
+    let m = &fixture.merchant;
     let missing = source
         .order_by_number(m, &fixture.missing)
         .await
@@ -112,7 +127,6 @@ pub async fn order_source_conformance(source: &dyn OrderSource, fixture: &OrderS
         "[{name}] {:?} must not be found",
         fixture.missing
     );
-
     if let Some(near) = &fixture.near_miss {
         let got = source
             .order_by_number(m, near)
@@ -125,7 +139,16 @@ pub async fn order_source_conformance(source: &dyn OrderSource, fixture: &OrderS
             );
         }
     }
+}
 
+/// A phone's orders all carry the phone, newest first; a phone without
+/// orders is `Ok(vec![])`, not an error.
+pub async fn orders_by_phone_are_newest_first(
+    source: &dyn OrderSource,
+    fixture: &OrderSourceFixture,
+) {
+    let name = source.name();
+    let m = &fixture.merchant;
     let phone = &fixture.phone_with_orders;
     assert!(
         fixture.orders_for_phone.len() >= 2,
@@ -155,7 +178,26 @@ pub async fn order_source_conformance(source: &dyn OrderSource, fixture: &OrderS
             "[{name}] orders must be newest first"
         );
     }
+    let unknown = source
+        .recent_orders_by_phone(m, &fixture.phone_without_orders, 10)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("[{name}] a phone without orders is Ok(vec![]), not an error: {e}")
+        });
+    assert!(
+        unknown.is_empty(),
+        "[{name}] a phone without orders has no orders"
+    );
+}
 
+/// `limit` bounds the phone's orders: 1 gives the newest, 0 gives none.
+pub async fn orders_by_phone_respect_the_limit(
+    source: &dyn OrderSource,
+    fixture: &OrderSourceFixture,
+) {
+    let name = source.name();
+    let m = &fixture.merchant;
+    let phone = &fixture.phone_with_orders;
     let one = source
         .recent_orders_by_phone(m, phone, 1)
         .await
@@ -170,15 +212,4 @@ pub async fn order_source_conformance(source: &dyn OrderSource, fixture: &OrderS
         .await
         .unwrap_or_else(|e| panic!("[{name}] recent_orders_by_phone(limit 0) failed: {e}"));
     assert!(none.is_empty(), "[{name}] limit 0 must return no order");
-
-    let unknown = source
-        .recent_orders_by_phone(m, &fixture.phone_without_orders, 10)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("[{name}] a phone without orders is Ok(vec![]), not an error: {e}")
-        });
-    assert!(
-        unknown.is_empty(),
-        "[{name}] a phone without orders has no orders"
-    );
 }

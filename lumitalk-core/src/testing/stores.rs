@@ -18,6 +18,18 @@ use crate::store::{AudioStore, SessionStore};
 /// # Panics
 /// On the first contract violation, with a message saying which.
 pub async fn session_store_conformance(store: &dyn SessionStore, clock: Option<&ManualClock>) {
+    sessions_round_trip(store).await;
+    if let Some(clock) = clock {
+        sessions_expire_at_their_ttl(store, clock).await;
+    }
+}
+
+/// Load what was saved, save replaces, remove forgets one call only, `len`
+/// counts sessions. Pass an empty store; it is left empty.
+///
+/// # Panics
+/// On the first contract violation, with a message saying which.
+pub async fn sessions_round_trip(store: &dyn SessionStore) {
     let name = store.name();
     let ok = |what: &str, e: crate::StoreError| -> ! { panic!("[{name}] {what} failed: {e}") };
     let a = CallId::new("CONFORMANCE-SESSION-A");
@@ -89,8 +101,19 @@ pub async fn session_store_conformance(store: &dyn SessionStore, clock: Option<&
         "[{name}] remove touches one call only"
     );
     store.remove(&b).await.unwrap_or_else(|e| ok("remove", e));
+}
 
-    if let Some(clock) = clock {
+/// A session lives until its time-to-live passes on `clock` (the store's
+/// [`ManualClock`]), saving restarts it, and expired sessions are not counted.
+/// Pass an empty store.
+///
+/// # Panics
+/// On the first contract violation, with a message saying which.
+pub async fn sessions_expire_at_their_ttl(store: &dyn SessionStore, clock: &ManualClock) {
+    let name = store.name();
+    let ok = |what: &str, e: crate::StoreError| -> ! { panic!("[{name}] {what} failed: {e}") };
+    let a = CallId::new("CONFORMANCE-SESSION-TTL");
+    {
         let ttl = Duration::from_secs(60);
         store
             .save(&a, Bytes::from_static(b"s"), ttl)
@@ -139,13 +162,29 @@ pub async fn session_store_conformance(store: &dyn SessionStore, clock: Option<&
 /// # Panics
 /// On the first contract violation, with a message saying which.
 pub async fn audio_store_conformance(store: &dyn AudioStore, clock: Option<&ManualClock>) {
+    audio_round_trips(store).await;
+    if let Some(clock) = clock {
+        audio_expires_at_its_ttl(store, clock).await;
+    }
+}
+
+fn sample_audio() -> Audio {
+    Audio {
+        bytes: Bytes::from_static(b"\xff\xf3\x44\xc4audio"),
+        format: AudioFormat::Mp3_22050_32,
+    }
+}
+
+/// `put` returns fresh well-formed ids, `get` returns the audio in its format,
+/// `remove` forgets the given ids only and counts them.
+///
+/// # Panics
+/// On the first contract violation, with a message saying which.
+pub async fn audio_round_trips(store: &dyn AudioStore) {
     let name = store.name();
     let ok = |what: &str, e: crate::StoreError| -> ! { panic!("[{name}] {what} failed: {e}") };
     let ttl = Duration::from_secs(600);
-    let audio = Audio {
-        bytes: Bytes::from_static(b"\xff\xf3\x44\xc4audio"),
-        format: AudioFormat::Mp3_22050_32,
-    };
+    let audio = sample_audio();
     let other = Audio {
         bytes: Bytes::from_static(&[0x7f; 160]),
         format: AudioFormat::Ulaw8000,
@@ -205,10 +244,19 @@ pub async fn audio_store_conformance(store: &dyn AudioStore, clock: Option<&Manu
         0,
         "[{name}] removing twice removes nothing"
     );
+}
 
-    if let Some(clock) = clock {
+/// Audio lives until its time-to-live passes on `clock` (the store's
+/// [`ManualClock`]).
+///
+/// # Panics
+/// On the first contract violation, with a message saying which.
+pub async fn audio_expires_at_its_ttl(store: &dyn AudioStore, clock: &ManualClock) {
+    let name = store.name();
+    let ok = |what: &str, e: crate::StoreError| -> ! { panic!("[{name}] {what} failed: {e}") };
+    {
         let id = store
-            .put(audio, Duration::from_secs(30))
+            .put(sample_audio(), Duration::from_secs(30))
             .await
             .unwrap_or_else(|e| ok("put", e));
         clock.advance(Duration::from_secs(29));

@@ -5,7 +5,8 @@ use std::fmt;
 use std::time::Duration;
 
 use lumitalk_core::{
-    BusinessHours, Language, Merchant, PhoneNumber, Region, VerificationPolicy, VoiceConfig,
+    BusinessHours, CalendarDate, Language, Merchant, PhoneNumber, Region, StoreTimeZone,
+    VerificationPolicy, VoiceConfig,
 };
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -128,6 +129,7 @@ struct MerchantToml {
     language: Option<String>,
     verification: Option<String>,
     retention_days: Option<u64>,
+    time_zone: Option<String>,
     shopify: Option<ShopToml>,
     business_hours: Option<HoursToml>,
 }
@@ -144,7 +146,10 @@ struct ShopToml {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HoursToml {
-    utc_offset_minutes: i32,
+    time_zone: Option<String>,
+    utc_offset_minutes: Option<i32>,
+    #[serde(default)]
+    closed: Vec<String>,
     monday: Option<String>,
     tuesday: Option<String>,
     wednesday: Option<String>,
@@ -230,6 +235,9 @@ fn merchant_from_toml(
             problems.add(format!("{at}.retention_days"), "must be 1..=3650");
         }
     }
+    if let Some(raw) = &m.time_zone {
+        merchant.time_zone = parse_zone(raw, &format!("{at}.time_zone"), problems);
+    }
     if let Some(h) = m.business_hours {
         merchant.business_hours = Some(hours_from_toml(&h, at, problems));
     }
@@ -259,9 +267,40 @@ fn hours_from_toml(h: &HoursToml, at: &str, problems: &mut Problems) -> Business
             }
         }
     }
+    let at_hours = format!("{at}.business_hours");
+    let time_zone = match (&h.time_zone, h.utc_offset_minutes) {
+        (Some(_), Some(_)) => {
+            problems.add(
+                &at_hours,
+                "give time_zone (which follows daylight saving time) or utc_offset_minutes, not both",
+            );
+            None
+        }
+        (Some(raw), None) => parse_zone(raw, &format!("{at_hours}.time_zone"), problems),
+        (None, _) => None,
+    };
+    let mut closed_dates = Vec::new();
+    for raw in &h.closed {
+        match raw.parse::<CalendarDate>() {
+            Ok(d) => closed_dates.push(d),
+            Err(e) => problems.add(format!("{at_hours}.closed"), e.to_string()),
+        }
+    }
     BusinessHours {
-        utc_offset_minutes: h.utc_offset_minutes,
+        utc_offset_minutes: h.utc_offset_minutes.unwrap_or(0),
+        time_zone,
         windows,
+        closed_dates,
+    }
+}
+
+fn parse_zone(raw: &str, what: &str, problems: &mut Problems) -> Option<StoreTimeZone> {
+    match StoreTimeZone::named(raw) {
+        Ok(z) => Some(z),
+        Err(e) => {
+            problems.add(what, e.to_string());
+            None
+        }
     }
 }
 
@@ -356,6 +395,47 @@ mod tests {
             "LUMITALK_CONFIG merchants[0] (x).shopify.access_token_env"
         );
         assert!(problems.0[0].problem.contains("MISSING"), "{problems:?}");
+    }
+
+    #[test]
+    fn hours_in_a_time_zone_with_holidays() {
+        let toml = r#"
+            [[merchants]]
+            id = "ny"
+            name = "NY Shop"
+            [merchants.business_hours]
+            time_zone = "America/New_York"
+            monday = "09:00-17:00"
+            closed = ["2026-07-06"]
+        "#;
+        let mut problems = Problems::default();
+        let ms = from_toml(
+            toml,
+            &HashMap::<&str, &str>::new(),
+            lumitalk_core::DEFAULT_RETENTION,
+            &mut problems,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let hours = ms[0].merchant.business_hours.as_ref().unwrap();
+        assert_eq!(hours.zone().name(), "America/New_York");
+        assert_eq!(hours.closed_dates.len(), 1);
+
+        let mut problems = Problems::default();
+        from_toml(
+            "[[merchants]]\nid='x'\nname='X'\n[merchants.business_hours]\ntime_zone='Nowhere/Land'\nutc_offset_minutes=60\nclosed=['someday']\n",
+            &HashMap::<&str, &str>::new(),
+            lumitalk_core::DEFAULT_RETENTION,
+            &mut problems,
+        );
+        let settings: Vec<&str> = problems.0.iter().map(|p| p.setting.as_str()).collect();
+        assert_eq!(
+            settings,
+            [
+                "LUMITALK_CONFIG merchants[0] (x).business_hours",
+                "LUMITALK_CONFIG merchants[0] (x).business_hours.closed"
+            ],
+            "{problems:?}"
+        );
     }
 
     #[test]

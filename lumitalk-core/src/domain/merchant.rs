@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{MerchantId, PhoneNumber, Timestamp};
+use super::{CalendarDate, MerchantId, PhoneNumber, StoreTimeZone, Timestamp};
 
 /// A BCP-47 language tag such as `en-US`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -65,20 +65,44 @@ pub enum VerificationPolicy {
     None,
 }
 
-/// Opening hours at a fixed UTC offset, one optional window per weekday.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Opening hours: one optional window per weekday, in the store's time zone,
+/// and dates the store is closed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct BusinessHours {
-    /// Minutes east of UTC (e.g. -300 for US Eastern standard time).
+    /// Minutes east of UTC (e.g. -300 for US Eastern standard time), used when
+    /// no [`time_zone`](Self::time_zone) is set. A fixed offset ignores
+    /// daylight saving time: prefer a time zone.
     pub utc_offset_minutes: i32,
+    /// The IANA zone the windows are written in (`America/New_York`); daylight
+    /// saving time included. Wins over `utc_offset_minutes`.
+    #[serde(default)]
+    pub time_zone: Option<StoreTimeZone>,
     /// Monday..Sunday: `(open, close)` in minutes after midnight, or `None` when closed.
     pub windows: [Option<(u16, u16)>; 7],
+    /// Days the store is closed whatever the weekday (holidays), in its zone.
+    #[serde(default)]
+    pub closed_dates: Vec<CalendarDate>,
 }
 
 impl BusinessHours {
+    /// The zone the hours are kept in.
+    pub fn zone(&self) -> StoreTimeZone {
+        match &self.time_zone {
+            Some(z) => z.clone(),
+            None if self.utc_offset_minutes == 0 => StoreTimeZone::Utc,
+            None => StoreTimeZone::FixedOffset(self.utc_offset_minutes),
+        }
+    }
+
     /// Whether humans are available at `now`.
     pub fn is_open(&self, now: Timestamp) -> bool {
-        let day = now.civil_date(self.utc_offset_minutes).weekday.index();
-        let minute = now.minute_of_day(self.utc_offset_minutes);
+        let zone = self.zone();
+        let offset = zone.offset_minutes_at(now);
+        if self.closed_dates.contains(&CalendarDate::at(now, &zone)) {
+            return false;
+        }
+        let day = now.civil_date(offset).weekday.index();
+        let minute = now.minute_of_day(offset);
         matches!(self.windows[day], Some((open, close)) if minute >= open && minute < close)
     }
 }
@@ -110,6 +134,10 @@ pub struct Merchant {
     pub retention: Duration,
     /// When humans are available, if limited.
     pub business_hours: Option<BusinessHours>,
+    /// The store's time zone, for speaking dates when it keeps no hours (with
+    /// hours, their zone is used unless this is set).
+    #[serde(default)]
+    pub time_zone: Option<StoreTimeZone>,
 }
 
 impl Merchant {
@@ -127,7 +155,24 @@ impl Merchant {
             verification: VerificationPolicy::default(),
             retention: DEFAULT_RETENTION,
             business_hours: None,
+            time_zone: None,
         }
+    }
+
+    /// The zone the store's dates are spoken in: its own, else its hours',
+    /// else UTC.
+    pub fn zone(&self) -> StoreTimeZone {
+        match (&self.time_zone, &self.business_hours) {
+            (Some(z), _) => z.clone(),
+            (None, Some(h)) => h.zone(),
+            (None, None) => StoreTimeZone::Utc,
+        }
+    }
+
+    /// Sets the store's time zone.
+    pub fn with_time_zone(mut self, zone: StoreTimeZone) -> Self {
+        self.time_zone = Some(zone);
+        self
     }
 
     /// Adds a number this merchant answers.
@@ -220,5 +265,69 @@ impl MerchantDirectory {
     /// All merchants.
     pub fn iter(&self) -> impl Iterator<Item = &Merchant> {
         self.merchants.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_york_weekdays() -> BusinessHours {
+        let day = Some((9 * 60, 17 * 60));
+        BusinessHours {
+            time_zone: Some(StoreTimeZone::named("America/New_York").unwrap()),
+            windows: [day, day, day, day, day, None, None],
+            closed_dates: vec!["2026-07-03".parse().unwrap()],
+            ..BusinessHours::default()
+        }
+    }
+
+    #[test]
+    fn hours_follow_daylight_saving_time() {
+        let hours = new_york_weekdays();
+        // Wednesday 2026-07-15 16:30 EDT (UTC-4) = 20:30 UTC: open.
+        assert!(hours.is_open(Timestamp::from_civil(2026, 7, 15, 20, 30, 0)));
+        // 17:30 EDT: closed.
+        assert!(!hours.is_open(Timestamp::from_civil(2026, 7, 15, 21, 30, 0)));
+        // Thursday 2026-01-15 16:30 EST (UTC-5) = 21:30 UTC: open.
+        assert!(hours.is_open(Timestamp::from_civil(2026, 1, 15, 21, 30, 0)));
+        // 08:30 EST = 13:30 UTC: not yet.
+        assert!(!hours.is_open(Timestamp::from_civil(2026, 1, 15, 13, 30, 0)));
+    }
+
+    #[test]
+    fn a_listed_holiday_is_closed() {
+        let hours = new_york_weekdays();
+        // Friday 2026-07-03, 12:00 EDT: a weekday, but listed as closed.
+        assert!(!hours.is_open(Timestamp::from_civil(2026, 7, 3, 16, 0, 0)));
+        // The Friday after is open.
+        assert!(hours.is_open(Timestamp::from_civil(2026, 7, 10, 16, 0, 0)));
+    }
+
+    #[test]
+    fn a_fixed_offset_still_works() {
+        let day = Some((9 * 60, 17 * 60));
+        let hours = BusinessHours {
+            utc_offset_minutes: -300,
+            windows: [day; 7],
+            ..BusinessHours::default()
+        };
+        assert_eq!(hours.zone(), StoreTimeZone::FixedOffset(-300));
+        // 16:30 at UTC-5 whatever the season.
+        assert!(hours.is_open(Timestamp::from_civil(2026, 7, 15, 21, 30, 0)));
+        assert!(!hours.is_open(
+            Timestamp::from_civil(2026, 7, 15, 20, 30, 0).minus(Duration::from_secs(8 * 3600))
+        ));
+    }
+
+    #[test]
+    fn the_merchant_zone_falls_back_to_its_hours() {
+        let m = Merchant::new("m", "M");
+        assert_eq!(m.zone(), StoreTimeZone::Utc);
+        let mut with_hours = m.clone();
+        with_hours.business_hours = Some(new_york_weekdays());
+        assert_eq!(with_hours.zone().name(), "America/New_York");
+        let own = with_hours.with_time_zone(StoreTimeZone::named("Europe/Paris").unwrap());
+        assert_eq!(own.zone().name(), "Europe/Paris");
     }
 }

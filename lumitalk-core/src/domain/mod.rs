@@ -7,6 +7,7 @@ mod order;
 mod order_number;
 mod phone;
 mod time;
+mod zone;
 
 pub use ids::{AudioId, CallId, MerchantId};
 pub use intent::{
@@ -25,3 +26,4 @@ pub use order_number::{
 };
 pub use phone::{PhoneNumber, PhoneNumberError, Region};
 pub use time::{CivilDate, Timestamp, TimestampError, Weekday, days_in_month};
+pub use zone::{CalendarDate, IanaZone, InvalidDate, StoreTimeZone, UnknownTimeZone};

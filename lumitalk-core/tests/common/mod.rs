@@ -44,6 +44,7 @@ pub fn weekday_hours() -> BusinessHours {
     BusinessHours {
         utc_offset_minutes: -300,
         windows: [day, day, day, day, day, None, None],
+        ..BusinessHours::default()
     }
 }
 

@@ -53,32 +53,10 @@ pub(crate) fn is_attempt(readings: &[String]) -> bool {
 }
 
 /// The digits in a text, with spoken digit words read as digits:
-/// `"nine four one oh five"` → `"94105"`, `"it's 0123"` → `"0123"`.
+/// `"nine four one oh five"` → `"94105"`, `"it's 0123"` → `"0123"` (the one
+/// reading of spoken digits, [`crate::domain::spoken_digits`]).
 pub(crate) fn spoken_digits(text: &str) -> String {
-    let mut out = String::new();
-    let lower = text.to_lowercase();
-    for word in lower.split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '-' | '?' | '!'))
-    {
-        let w = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
-        let d = match w {
-            "zero" | "oh" | "o" => Some('0'),
-            "one" => Some('1'),
-            "two" => Some('2'),
-            "three" => Some('3'),
-            "four" => Some('4'),
-            "five" => Some('5'),
-            "six" => Some('6'),
-            "seven" => Some('7'),
-            "eight" => Some('8'),
-            "nine" => Some('9'),
-            _ => None,
-        };
-        match d {
-            Some(d) => out.push(d),
-            None => out.extend(w.chars().filter(char::is_ascii_digit)),
-        }
-    }
-    out
+    crate::domain::spoken_digits::all_digits(text)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod merchant;
 mod order;
 mod order_number;
 mod phone;
+pub(crate) mod spoken_digits;
 mod time;
 mod zone;
 

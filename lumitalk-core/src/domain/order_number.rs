@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::spoken_digits::{digit_word, is_oh};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Why some text is not an order number.
@@ -41,22 +42,6 @@ const FILLER: &[&str] = &[
     "okay", "ok", "and", "of", "was", "i", "think",
 ];
 
-fn digit_word(w: &str) -> Option<char> {
-    Some(match w {
-        "zero" | "oh" | "o" => '0',
-        "one" => '1',
-        "two" => '2',
-        "three" => '3',
-        "four" => '4',
-        "five" => '5',
-        "six" => '6',
-        "seven" => '7',
-        "eight" => '8',
-        "nine" => '9',
-        _ => return None,
-    })
-}
-
 impl OrderNumber {
     /// Normalizes what a caller said or keyed: `#1001`, `1001`, `order 1001`,
     /// `one zero zero one`, `one oh oh one`, `10-01`, `1 0 0 1`, `order number is 1001`.
@@ -77,8 +62,9 @@ impl OrderNumber {
             }
             let run: Option<String> = if word.bytes().all(|b| b.is_ascii_digit()) {
                 Some(word.to_string())
-            } else if let Some(d) = digit_word(word) {
-                // "oh" before any digit is filler ("oh, it's 1001").
+            } else if let Some(d) = digit_word(word).or(is_oh(word).then_some('0')) {
+                // "oh" before any digit is filler ("oh, it's 1001"): order numbers
+                // do not start with a zero.
                 if word == "oh" && digits.is_empty() && repeat == 1 {
                     continue;
                 }

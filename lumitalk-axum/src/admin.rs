@@ -140,12 +140,21 @@ async fn delete_caller(
     };
     match state.privacy.delete_caller(&phone, None).await {
         Ok(d) => {
-            tracing::info!(caller = %phone, records = d.records, audio = d.audio.len(), "deleted caller records");
-            Json(json!({"deleted_records": d.records, "deleted_audio": d.audio.len()}))
-                .into_response()
+            tracing::info!(caller = %phone, records = d.records, held = d.held, audio = d.audio.len(), "deleted caller records");
+            Json(deleted_json(&d)).into_response()
         }
         Err(e) => store_error(&e),
     }
+}
+
+/// What a deletion did, as the admin API and compliance webhooks report it:
+/// records on legal hold are kept and counted.
+pub(crate) fn deleted_json(d: &lumitalk_core::Deleted) -> serde_json::Value {
+    json!({
+        "deleted_records": d.records,
+        "deleted_audio": d.audio.len(),
+        "held_records": d.held,
+    })
 }
 
 /// `POST /admin/retention/purge`: removes records past each merchant's window.

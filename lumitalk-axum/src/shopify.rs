@@ -89,7 +89,7 @@ async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
 async fn run(state: &AppState, request: &ComplianceRequest) -> Result<Value, StoreError> {
     let merchant = merchant_for_shop(state, &request.shop().domain);
     let privacy = &state.privacy;
-    let deleted = |d: lumitalk_core::Deleted| json!({"deleted_records": d.records, "deleted_audio": d.audio.len()});
+    let deleted = |d: lumitalk_core::Deleted| crate::admin::deleted_json(&d);
     match request {
         ComplianceRequest::DataRequest(r) => match &r.customer.phone {
             Some(phone) => {

@@ -95,6 +95,58 @@ async fn export_then_delete_a_callers_records() {
     assert_eq!(status, 200, "{body}");
 }
 
+#[tokio::test]
+async fn a_held_record_survives_deleting_the_caller() {
+    let server = TestServer::start(&[]).await;
+    let call = follow_call(&server, "+14085550133", &[Say::Keys("0")], "completed").await;
+    let hold = format!("/admin/calls/{}/legal-hold", call.call_sid);
+    let (status, body) = server.admin(Method::PUT, &hold, Some(ADMIN_TOKEN)).await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, body) = server
+        .admin(
+            Method::DELETE,
+            "/admin/callers/+14085550133",
+            Some(ADMIN_TOKEN),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(report["deleted_records"], 0, "{report}");
+    assert_eq!(report["held_records"], 1, "{report}");
+    let (_, body) = server
+        .admin(
+            Method::GET,
+            "/admin/callers/+14085550133",
+            Some(ADMIN_TOKEN),
+        )
+        .await;
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        doc["record_count"], 1,
+        "the held record is still there: {doc}"
+    );
+
+    // Released explicitly, it goes.
+    let (status, _) = server.admin(Method::DELETE, &hold, Some(ADMIN_TOKEN)).await;
+    assert_eq!(status, 200);
+    let (_, body) = server
+        .admin(
+            Method::DELETE,
+            "/admin/callers/+14085550133",
+            Some(ADMIN_TOKEN),
+        )
+        .await;
+    let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            report["deleted_records"].as_u64(),
+            report["held_records"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
+}
+
 async fn shopify_webhook(server: &TestServer, topic: &str, body: &str, secret: &str) -> u16 {
     let hmac = lumitalk_shopify::webhook::sign(body.as_bytes(), &SecretString::from(secret));
     server

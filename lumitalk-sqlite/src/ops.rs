@@ -254,7 +254,7 @@ pub(crate) fn purge_expired(
     }
     let deleted = delete_where(
         conn,
-        "calls.legal_hold = 0 AND calls.started_at < ?2 AND calls.started_at < COALESCE(
+        "calls.started_at < ?2 AND calls.started_at < COALESCE(
              (SELECT cutoff FROM temp.retention_cutoffs WHERE merchant = calls.merchant), ?1)",
         &[&default_cutoff, &latest],
     )?;
@@ -262,9 +262,16 @@ pub(crate) fn purge_expired(
     Ok(deleted)
 }
 
-// Collects the audio the matching calls reference (each id once, in call and
-// turn order), then deletes the calls; turns and audio rows go by cascade.
+// Counts the matching calls on legal hold (they stay), collects the audio the
+// other matching calls reference (each id once, in call and turn order), then
+// deletes those calls; turns and audio rows go by cascade.
 fn delete_where(conn: &Connection, filter: &str, args: &[&dyn ToSql]) -> Result<Deleted, Error> {
+    let held: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM calls WHERE calls.legal_hold = 1 AND ({filter})"
+        ))?
+        .query_row(args, |r| r.get(0))?;
+    let filter = format!("calls.legal_hold = 0 AND ({filter})");
     let mut audio = Vec::new();
     {
         let mut stmt = conn.prepare_cached(&format!(
@@ -288,6 +295,7 @@ fn delete_where(conn: &Connection, filter: &str, args: &[&dyn ToSql]) -> Result<
     Ok(Deleted {
         records: records as u64,
         audio,
+        held: held as u64,
     })
 }
 

@@ -147,6 +147,8 @@ pub enum Say {
 /// How a followed call ended.
 #[derive(Debug, Default)]
 pub struct CallTrace {
+    /// The call's `CallSid`.
+    pub call_sid: String,
     /// Everything the caller heard, turn by turn.
     pub heard: Vec<String>,
     /// Every `<Play>` URL, in order.
@@ -257,7 +259,10 @@ pub async fn follow_call(
     dial_status: &str,
 ) -> CallTrace {
     let call_sid = format!("CA{:032x}", SEQ.fetch_add(1, Ordering::Relaxed) + 0xabc000);
-    let mut trace = CallTrace::default();
+    let mut trace = CallTrace {
+        call_sid: call_sid.clone(),
+        ..CallTrace::default()
+    };
     let params = base_params(&call_sid, from);
     let (status, mut twiml) = server.post_signed("/twilio/voice", &params).await;
     trace.statuses.push(status);

@@ -44,12 +44,16 @@ impl MemoryCallRecordStore {
     /// Removes the records `doomed` selects and reports what went.
     fn delete_where(&self, doomed: impl Fn(&CallRecord) -> bool) -> Deleted {
         let mut map = self.lock();
+        let mut deleted = Deleted::default();
         let ids: Vec<CallId> = map
             .values()
             .filter(|r| doomed(r))
+            .filter(|r| {
+                deleted.held += u64::from(r.legal_hold);
+                !r.legal_hold
+            })
             .map(|r| r.call_id.clone())
             .collect();
-        let mut deleted = Deleted::default();
         for id in ids {
             if let Some(r) = map.remove(&id) {
                 deleted.records += 1;
@@ -144,8 +148,7 @@ impl CallRecordStore for MemoryCallRecordStore {
         now: Timestamp,
         policy: &RetentionPolicy,
     ) -> Result<Deleted, StoreError> {
-        Ok(self
-            .delete_where(|r| !r.legal_hold && policy.is_expired(&r.merchant, r.started_at, now)))
+        Ok(self.delete_where(|r| policy.is_expired(&r.merchant, r.started_at, now)))
     }
 
     async fn set_legal_hold(&self, call: &CallId, hold: bool) -> Result<bool, StoreError> {

@@ -285,6 +285,9 @@ pub struct Deleted {
     pub records: u64,
     /// Audio the removed records referenced, to be removed from the audio store.
     pub audio: Vec<AudioId>,
+    /// Records that matched but were kept because they are on legal hold.
+    #[serde(default)]
+    pub held: u64,
 }
 
 impl Deleted {
@@ -292,6 +295,7 @@ impl Deleted {
     pub fn merge(&mut self, other: Deleted) {
         self.records += other.records;
         self.audio.extend(other.audio);
+        self.held += other.held;
     }
 }
 
@@ -337,6 +341,8 @@ impl RetentionPolicy {
 /// - Lookups by caller match the normalized E.164 number, whatever form it was given in.
 /// - `purge_expired` removes exactly the records that started before their
 ///   merchant's window and are not on legal hold.
+/// - Deletions by caller and by merchant skip records on legal hold too, and
+///   count them in [`Deleted::held`]: a hold is released only explicitly.
 /// - Deletions return the audio ids the removed records referenced.
 /// - Once a call returns `Ok`, its write survives a crash (durable stores).
 ///

@@ -38,9 +38,9 @@ pub use order_source::{
 };
 pub use records::{
     begin_call_is_idempotent, call_record_store_conformance, caller_deletion_is_scoped,
-    lookups_match_any_written_form, merchant_deletion_removes_everything,
-    purge_keeps_the_boundary_and_holds, turns_round_trip_with_totals,
-    unknown_calls_are_never_created,
+    deletions_keep_held_records, lookups_match_any_written_form,
+    merchant_deletion_removes_everything, purge_keeps_the_boundary_and_holds,
+    turns_round_trip_with_totals, unknown_calls_are_never_created,
 };
 pub use speech::{SpeechFixture, speech_conformance};
 pub use stores::{

@@ -30,11 +30,12 @@ pub async fn call_record_store_conformance(store: &dyn CallRecordStore, now: Tim
     caller_deletion_is_scoped(store, now).await;
     purge_keeps_the_boundary_and_holds(store, now).await;
     merchant_deletion_removes_everything(store, now).await;
+    deletions_keep_held_records(store, now).await;
     remove_what_the_checks_wrote(store).await;
 }
 
 /// Every merchant the checks write records for.
-const MERCHANTS: [&str; 10] = [
+const MERCHANTS: [&str; 11] = [
     "m-idem",
     "m-other",
     "m-turns",
@@ -45,6 +46,7 @@ const MERCHANTS: [&str; 10] = [
     "m-purge",
     "m-purge-short",
     "m-shop-stays",
+    "m-hold",
 ];
 
 /// Deletes the checks' records, so the suite leaves the store as it found it
@@ -255,7 +257,8 @@ pub async fn caller_deletion_is_scoped(store: &dyn CallRecordStore, now: Timesta
         d,
         Deleted {
             records: 1,
-            audio: vec![audio]
+            audio: vec![audio],
+            held: 0,
         },
         "[{name}] delete_by_caller removes the matching records and returns their audio"
     );
@@ -420,5 +423,55 @@ pub async fn merchant_deletion_removes_everything(store: &dyn CallRecordStore, n
         p.delete_merchant(&gone).await,
         Deleted::default(),
         "[{name}] deleting a merchant twice removes nothing"
+    );
+}
+
+/// Deleting a caller or a merchant skips records on legal hold and counts
+/// them; once the hold is released, they go.
+pub async fn deletions_keep_held_records(store: &dyn CallRecordStore, now: Timestamp) {
+    let p = Probe::new(store);
+    let name = p.name;
+    let caller = phone("+15035550190");
+    let merchant = MerchantId::new("m-hold");
+    let held = start(
+        "CONF-H-HELD",
+        "m-hold",
+        Some("+15035550190"),
+        now.minus(DAY * 2),
+    );
+    let free = start(
+        "CONF-H-FREE",
+        "m-hold",
+        Some("+15035550190"),
+        now.minus(DAY),
+    );
+    p.begin(&held).await;
+    p.begin(&free).await;
+    let audio = AudioId::random();
+    p.append(&held.call_id, &turn(now, "x", vec![audio], 0, 1))
+        .await;
+    assert!(p.hold(&held.call_id, true).await);
+    let d = p.delete_caller(&caller, None).await;
+    assert_eq!(
+        (d.records, d.held, d.audio.len()),
+        (1, 1, 0),
+        "[{name}] delete_by_caller keeps a held record, counts it, and keeps its audio"
+    );
+    assert!(
+        p.exists(&held.call_id).await,
+        "[{name}] the held record stays"
+    );
+    let d = p.delete_merchant(&merchant).await;
+    assert_eq!(
+        (d.records, d.held),
+        (0, 1),
+        "[{name}] delete_merchant keeps a held record and counts it"
+    );
+    p.hold(&held.call_id, false).await;
+    let d = p.delete_merchant(&merchant).await;
+    assert_eq!(
+        (d.records, d.held, d.audio.len()),
+        (1, 0, 1),
+        "[{name}] a released record is deleted with its audio"
     );
 }

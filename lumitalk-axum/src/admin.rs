@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use lumitalk_core::{CallId, PhoneNumber, Region, StoreError};
-use secrecy::ExposeSecret;
 use serde_json::json;
 
+use crate::admin_auth::Check;
 use crate::service::{AdminAuth, AppState};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -29,19 +29,12 @@ pub(crate) fn router() -> Router<AppState> {
         )
 }
 
-/// Compares two byte strings in time independent of where they differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Why an admin request was refused.
 #[derive(Debug)]
 enum Rejection {
     Disabled,
     Unauthorized,
+    Throttled(std::time::Duration),
     BadPhone(String),
 }
 
@@ -57,6 +50,12 @@ impl IntoResponse for Rejection {
                 StatusCode::UNAUTHORIZED,
                 [(header::WWW_AUTHENTICATE, "Bearer")],
                 "missing or wrong admin token",
+            )
+                .into_response(),
+            Rejection::Throttled(wait) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, wait.as_secs().max(1).to_string())],
+                "too many failed admin authentications; try again later",
             )
                 .into_response(),
             Rejection::BadPhone(why) => (
@@ -76,11 +75,11 @@ impl FromRequestParts<AppState> for Authorized {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Rejection> {
-        let expected = match &state.admin {
+        let gate = match &state.admin {
             AdminAuth::Off => return Err(Rejection::Disabled),
             // Authentication is the integrator's, in front of this router.
             AdminAuth::External => return Ok(Authorized),
-            AdminAuth::Token(token) => token.expose_secret(),
+            AdminAuth::Token(gate) => gate,
         };
         let given = parts
             .headers
@@ -88,10 +87,10 @@ impl FromRequestParts<AppState> for Authorized {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
-        if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
-            Ok(Authorized)
-        } else {
-            Err(Rejection::Unauthorized)
+        match gate.check(given) {
+            Check::Allowed => Ok(Authorized),
+            Check::Refused => Err(Rejection::Unauthorized),
+            Check::Throttled(wait) => Err(Rejection::Throttled(wait)),
         }
     }
 }
@@ -200,18 +199,5 @@ async fn hold(state: &AppState, call: String, on: bool) -> Response {
         )
             .into_response(),
         Err(e) => store_error(&e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::constant_time_eq;
-
-    #[test]
-    fn constant_time_comparison_is_equality() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
-        assert!(constant_time_eq(b"", b""));
     }
 }

@@ -87,6 +87,7 @@
 #![deny(missing_docs)]
 
 mod admin;
+pub mod admin_auth;
 mod carrier;
 mod health;
 pub mod jobs;
@@ -99,10 +100,11 @@ mod shopify;
 #[cfg(feature = "providers")]
 pub mod wiring;
 
+pub use admin_auth::MIN_ADMIN_TOKEN_LEN;
 pub use health::DEGRADED_WINDOW;
 pub use jobs::{BackgroundJobs, JobSchedule, Stopped};
 pub use serve::shutdown_signal;
-pub use service::{BuildError, LumiTalk, LumiTalkBuilder, MIN_ADMIN_TOKEN_LEN};
+pub use service::{BuildError, LumiTalk, LumiTalkBuilder};
 pub use settings::{Settings, SettingsError};
 
 // The public API's own types, so integrators need not match versions.

@@ -23,34 +23,89 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// Longest any request may take; the carrier gives up at 15 s.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Every route of the server, unlayered.
-fn all(shared: &AppState) -> Router<AppState> {
-    crate::carrier::router()
-        .merge(crate::admin::router())
-        .merge(crate::shopify::router())
-        .merge(crate::health::router())
-        .merge(crate::metrics::router(shared))
+/// Which routes a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Routes {
+    /// Everything.
+    All,
+    /// What the carrier and Shopify reach: carrier routes, audio, Shopify
+    /// compliance, health.
+    Public,
+    /// What operators reach: admin API, metrics, health.
+    Internal,
 }
 
-/// Every route, at `/` and under the public URL's path prefix, with the
-/// server's layers.
-pub(crate) fn full<S>(shared: AppState) -> Router<S>
+fn routes(shared: &AppState, which: Routes) -> Router<AppState> {
+    let public = || {
+        crate::carrier::router()
+            .merge(crate::shopify::router())
+            .merge(crate::health::router())
+    };
+    let internal = || crate::admin::router().merge(crate::metrics::router(shared));
+    match which {
+        Routes::All => public().merge(internal()),
+        Routes::Public => public(),
+        Routes::Internal => internal().merge(crate::health::router()),
+    }
+}
+
+/// The routes of `which`, at `/` and under the public URL's path prefix, with
+/// the server's layers.
+pub(crate) fn serve<S>(shared: AppState, which: Routes) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
     let prefix = path_prefix(&shared.public_url).to_string();
-    let app = if prefix.is_empty() {
-        all(&shared)
+    let app = if prefix.is_empty() || which == Routes::Internal {
+        routes(&shared, which)
     } else if is_plain_path(&prefix) {
-        all(&shared).merge(Router::new().nest(&prefix, all(&shared)))
+        routes(&shared, which).merge(Router::new().nest(&prefix, routes(&shared, which)))
     } else {
         tracing::warn!(
             "the public URL's path has characters the router cannot match; \
              routes answer only with the prefix stripped by the proxy"
         );
-        all(&shared)
+        routes(&shared, which)
     };
-    layered(app).with_state(shared)
+    let app = layered(app);
+    let app = if shared.local_only {
+        app.layer(middleware::from_fn(local_host_only))
+    } else {
+        app
+    };
+    app.with_state(shared)
+}
+
+/// Demo mode (unsigned webhooks): only requests addressed to this machine are
+/// answered, so a web page elsewhere cannot reach the server through the
+/// browser (DNS rebinding) and a tunnel in front of it gets nothing.
+pub(crate) async fn local_host_only(req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if is_local_host(host) {
+        next.run(req).await
+    } else {
+        (
+            StatusCode::FORBIDDEN,
+            "demo mode (no TWILIO_AUTH_TOKEN) answers only requests addressed to localhost",
+        )
+            .into_response()
+    }
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_local_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The server's layers around any router: access log, deadline, body limit.
@@ -131,6 +186,30 @@ mod tests {
             ("/healthz", "/healthz"),
         ] {
             assert_eq!(path_template(path), logged);
+        }
+    }
+
+    #[test]
+    fn local_hosts() {
+        for h in [
+            "localhost",
+            "localhost:3000",
+            "127.0.0.1:3000",
+            "127.1.2.3",
+            "[::1]:3000",
+            "LOCALHOST",
+        ] {
+            assert!(is_local_host(h), "{h}");
+        }
+        for h in [
+            "",
+            "evil.example",
+            "evil.example:3000",
+            "localhost.evil.example",
+            "10.0.0.1:3000",
+            "[2001:db8::1]:80",
+        ] {
+            assert!(!is_local_host(h), "{h}");
         }
     }
 

@@ -44,6 +44,37 @@ impl LumiTalk {
     }
 }
 
+impl LumiTalk {
+    /// As [`serve`](Self::serve), with the admin API and `/metrics` on
+    /// `internal` only ([`internal_router`](Self::internal_router)) and the
+    /// carrier's routes on `public` ([`public_router`](Self::public_router)).
+    ///
+    /// # Errors
+    /// Either listener's I/O error.
+    pub async fn serve_split(
+        self,
+        public: TcpListener,
+        internal: TcpListener,
+    ) -> std::io::Result<()> {
+        let jobs = self.start_jobs();
+        let (stop, stopping) = tokio::sync::watch::channel(());
+        let until = |mut rx: tokio::sync::watch::Receiver<()>| async move {
+            let _ = rx.changed().await;
+        };
+        let public = axum::serve(public, self.public_router::<()>())
+            .with_graceful_shutdown(until(stopping.clone()));
+        let internal = axum::serve(internal, self.internal_router::<()>())
+            .with_graceful_shutdown(until(stopping));
+        let signal = async move {
+            shutdown_signal().await;
+            let _ = stop.send(());
+        };
+        let (_, public, internal) = tokio::join!(signal, public, internal);
+        jobs.shutdown().await;
+        public.and(internal)
+    }
+}
+
 /// Completes on SIGTERM (Unix) or Ctrl-C: the usual graceful-shutdown trigger,
 /// for `axum::serve(..).with_graceful_shutdown(shutdown_signal())` in an
 /// integrator's own server too.

@@ -13,6 +13,7 @@ use lumitalk_twilio::TwilioTelephony;
 use secrecy::SecretString;
 use url::Url;
 
+use crate::admin_auth::{TokenGate, weakness};
 use crate::health::Health;
 use crate::jobs::{BackgroundJobs, JobSchedule};
 use crate::metrics::{CacheCounters, MetricsEndpoint};
@@ -30,6 +31,7 @@ pub(crate) struct Shared {
     pub(crate) metrics_endpoint: Option<MetricsEndpoint>,
     pub(crate) health: Health,
     pub(crate) schedule: JobSchedule,
+    pub(crate) local_only: bool,
 }
 
 impl std::fmt::Debug for Shared {
@@ -102,12 +104,31 @@ impl LumiTalk {
     }
 
     /// Every route with the server's layers; this is what the example server
-    /// serves. See [`crate::routes`].
+    /// serves on one listener. See [`crate::routes`].
     pub fn router<S>(&self) -> Router<S>
     where
         S: Clone + Send + Sync + 'static,
     {
-        crate::routes::full(self.shared.clone())
+        crate::routes::serve(self.shared.clone(), crate::routes::Routes::All)
+    }
+
+    /// What the carrier and Shopify must reach (carrier routes, audio, Shopify
+    /// compliance, health), with the server's layers: the public listener when
+    /// the admin API has its own ([`internal_router`](Self::internal_router)).
+    pub fn public_router<S>(&self) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        crate::routes::serve(self.shared.clone(), crate::routes::Routes::Public)
+    }
+
+    /// What only operators reach (admin API, metrics, health), with the
+    /// server's layers, for an internal listener.
+    pub fn internal_router<S>(&self) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        crate::routes::serve(self.shared.clone(), crate::routes::Routes::Internal)
     }
 
     /// The carrier webhooks and `/audio/{id}`.
@@ -115,7 +136,13 @@ impl LumiTalk {
     where
         S: Clone + Send + Sync + 'static,
     {
-        crate::carrier::router().with_state(self.shared.clone())
+        let router = crate::carrier::router();
+        let router = if self.shared.local_only {
+            router.layer(axum::middleware::from_fn(crate::routes::local_host_only))
+        } else {
+            router
+        };
+        router.with_state(self.shared.clone())
     }
 
     /// The admin API. Without an admin token it answers 404 naming the setting;
@@ -165,16 +192,10 @@ pub enum BuildError {
          these routes at (LUMITALK_PUBLIC_URL in the example server)"
     )]
     NoPublicUrl,
-    /// The admin token is too short to resist guessing.
-    #[error("admin token: use at least {min} characters")]
-    WeakAdminToken {
-        /// The minimum length.
-        min: usize,
-    },
+    /// The admin token is too short or too regular to resist guessing.
+    #[error("admin token: {0}")]
+    WeakAdminToken(String),
 }
-
-/// The shortest admin token accepted.
-pub const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
 /// Configures a [`LumiTalk`].
 #[derive(Debug)]
@@ -182,13 +203,14 @@ pub struct LumiTalkBuilder {
     assistant: Assistant,
     telephony: Arc<dyn Telephony>,
     public_url: Option<Url>,
-    admin: AdminAuth,
+    admin: AdminChoice,
     shopify_secret: Option<SecretString>,
     shops: HashMap<String, MerchantId>,
     speech_cache: Option<Arc<dyn CacheCounters>>,
     metrics_endpoint: Option<MetricsEndpoint>,
     default_retention: Duration,
     schedule: JobSchedule,
+    local_only: bool,
 }
 
 /// How the admin API authenticates.
@@ -196,9 +218,17 @@ pub struct LumiTalkBuilder {
 pub(crate) enum AdminAuth {
     /// The admin API answers 404.
     Off,
-    /// A bearer token, compared in constant time.
-    Token(SecretString),
+    /// A bearer token, compared in constant time, failures throttled.
+    Token(TokenGate),
     /// The integrator authenticates in front of the router.
+    External,
+}
+
+/// The admin authentication chosen on the builder.
+#[derive(Debug)]
+enum AdminChoice {
+    Off,
+    Token(SecretString),
     External,
 }
 
@@ -218,14 +248,22 @@ impl LumiTalkBuilder {
             assistant,
             telephony,
             public_url: None,
-            admin: AdminAuth::Off,
+            admin: AdminChoice::Off,
             shopify_secret: None,
             shops: HashMap::new(),
             speech_cache: None,
             metrics_endpoint: None,
             default_retention: DEFAULT_RETENTION,
             schedule: JobSchedule::default(),
+            local_only: false,
         }
+    }
+
+    /// Answers only requests whose `Host` is this machine (`localhost`,
+    /// `127.0.0.1`, `[::1]`): for demo mode, where webhooks are unsigned.
+    pub fn local_requests_only(mut self) -> Self {
+        self.local_only = true;
+        self
     }
 
     /// The base URL the carrier reaches the carrier routes at, with any path
@@ -238,7 +276,7 @@ impl LumiTalkBuilder {
     /// Turns the admin API on behind this bearer token (16+ characters),
     /// compared in constant time.
     pub fn admin_token(mut self, token: SecretString) -> Self {
-        self.admin = AdminAuth::Token(token);
+        self.admin = AdminChoice::Token(token);
         self
     }
 
@@ -246,7 +284,7 @@ impl LumiTalkBuilder {
     /// router mounted behind the integrator's own authentication, or on a
     /// listener only operators reach.
     pub fn admin_without_token(mut self) -> Self {
-        self.admin = AdminAuth::External;
+        self.admin = AdminChoice::External;
         self
     }
 
@@ -300,13 +338,17 @@ impl LumiTalkBuilder {
     /// [`BuildError`] naming what is missing or unsafe.
     pub fn build(self) -> Result<LumiTalk, BuildError> {
         let public_url = self.public_url.ok_or(BuildError::NoPublicUrl)?;
-        if let AdminAuth::Token(t) = &self.admin
-            && secrecy::ExposeSecret::expose_secret(t).len() < MIN_ADMIN_TOKEN_LEN
-        {
-            return Err(BuildError::WeakAdminToken {
-                min: MIN_ADMIN_TOKEN_LEN,
-            });
-        }
+        let admin = match self.admin {
+            AdminChoice::Off => AdminAuth::Off,
+            AdminChoice::External => AdminAuth::External,
+            AdminChoice::Token(t) => {
+                if let Some(why) = weakness(secrecy::ExposeSecret::expose_secret(&t)) {
+                    return Err(BuildError::WeakAdminToken(why));
+                }
+                warn_if_plain_http(&public_url);
+                AdminAuth::Token(TokenGate::new(t))
+            }
+        };
         let privacy = Privacy::for_assistant(&self.assistant, self.default_retention);
         Ok(LumiTalk {
             shared: Arc::new(Shared {
@@ -314,14 +356,26 @@ impl LumiTalkBuilder {
                 telephony: self.telephony,
                 public_url,
                 privacy,
-                admin: self.admin,
+                admin,
                 shopify_secret: self.shopify_secret,
                 shops: self.shops,
                 speech_cache: self.speech_cache,
                 metrics_endpoint: self.metrics_endpoint,
                 health: Health::default(),
                 schedule: self.schedule,
+                local_only: self.local_only,
             }),
         })
+    }
+}
+
+/// The admin token travels in a header: over plain http to a host that is not
+/// this machine, anyone on the path reads it.
+fn warn_if_plain_http(public_url: &Url) {
+    if public_url.scheme() != "https" && !crate::settings::is_loopback_url(public_url) {
+        tracing::warn!(
+            "the admin API is on and the public URL is not https: serve the admin router on \
+             an internal listener (LUMITALK_ADMIN_ADDR) or put TLS in front of it"
+        );
     }
 }

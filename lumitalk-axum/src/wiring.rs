@@ -156,6 +156,9 @@ impl Deployment {
         if let Some(cache) = cache {
             lumitalk = lumitalk.speech_cache_counters(cache);
         }
+        if !signatures_verified {
+            lumitalk = lumitalk.local_requests_only();
+        }
         #[cfg(feature = "prometheus")]
         match crate::metrics::install_prometheus() {
             Ok(handle) => lumitalk = lumitalk.prometheus(handle),

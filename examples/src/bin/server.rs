@@ -59,7 +59,20 @@ async fn main() -> ExitCode {
             "  curl -s -X POST http://{addr}/twilio/voice -d CallSid=CAdemo0001 -d From=%2B14155550123 -d To=%2B14155550100"
         );
     }
-    match deployment.lumitalk.serve(listener).await {
+    let served = match settings.admin_addr {
+        None => deployment.lumitalk.serve(listener).await,
+        Some(admin_addr) => match tokio::net::TcpListener::bind(admin_addr).await {
+            Ok(internal) => {
+                println!("  admin API and /metrics on http://{admin_addr} only");
+                deployment.lumitalk.serve_split(listener, internal).await
+            }
+            Err(e) => {
+                eprintln!("lumitalk: cannot listen on {admin_addr}: {e}");
+                return ExitCode::from(1);
+            }
+        },
+    };
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("lumitalk: server error: {e}");

@@ -30,6 +30,9 @@ use problems::Problems;
 pub struct Settings {
     /// Where to listen (`LUMITALK_ADDR`).
     pub addr: SocketAddr,
+    /// Where the admin API and `/metrics` listen instead, when set
+    /// (`LUMITALK_ADMIN_ADDR`): then the public listener does not serve them.
+    pub admin_addr: Option<SocketAddr>,
     /// The base URL the carrier reaches the server at (`LUMITALK_PUBLIC_URL`).
     pub public_url: Url,
     /// SQLite file for call records (`LUMITALK_DATABASE`).
@@ -112,13 +115,20 @@ impl Settings {
 
     fn read(env: &dyn Env, problems: &mut Problems) -> Settings {
         let addr = read_addr(env, problems);
+        let admin_addr = env.get("LUMITALK_ADMIN_ADDR").and_then(|raw| {
+            raw.parse::<SocketAddr>()
+                .map_err(|_| {
+                    problems.add(
+                        "LUMITALK_ADMIN_ADDR",
+                        format!("`{raw}` is not a socket address like 127.0.0.1:3001"),
+                    )
+                })
+                .ok()
+        });
         let public_url = read_public_url(env, addr, problems);
         let admin_token = env.get("LUMITALK_ADMIN_TOKEN");
-        if admin_token
-            .as_ref()
-            .is_some_and(|t| t.len() < crate::MIN_ADMIN_TOKEN_LEN)
-        {
-            problems.add("LUMITALK_ADMIN_TOKEN", "use at least 16 characters");
+        if let Some(why) = admin_token.as_deref().and_then(crate::admin_auth::weakness) {
+            problems.add("LUMITALK_ADMIN_TOKEN", why);
         }
         let retention = read_retention(env, problems);
         let twilio_auth_token_set = env.get("TWILIO_AUTH_TOKEN").is_some();
@@ -126,6 +136,7 @@ impl Settings {
         check_partial(env, problems);
         Settings {
             addr,
+            admin_addr,
             public_url,
             database: env
                 .get("LUMITALK_DATABASE")
@@ -269,6 +280,16 @@ fn check_exposure(env: &dyn Env, settings: &Settings, problems: &mut Problems) {
     if settings.twilio_auth_token_set {
         return;
     }
+    if !is_loopback_url(&settings.public_url) {
+        problems.add(
+            "LUMITALK_PUBLIC_URL",
+            format!(
+                "refusing a public URL that is not this machine ({}) without TWILIO_AUTH_TOKEN: \
+                 unsigned webhooks are for local demos only",
+                settings.public_url
+            ),
+        );
+    }
     if !settings.addr.ip().is_loopback() {
         problems.add(
             "LUMITALK_ADDR",
@@ -301,6 +322,16 @@ fn check_exposure(env: &dyn Env, settings: &Settings, problems: &mut Problems) {
                 real.join(", ")
             ),
         );
+    }
+}
+
+/// Whether a URL names this machine (`localhost`, `127.0.0.0/8`, `::1`).
+pub(crate) fn is_loopback_url(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 

@@ -108,3 +108,35 @@ fn sync_modes_parse() {
     let s = Settings::from_source(&env(&[("LUMITALK_SQLITE_SYNCHRONOUS", "Normal")])).unwrap();
     assert_eq!(s.database_sync, DatabaseSync::Normal);
 }
+
+#[test]
+fn demo_mode_refuses_a_public_url_elsewhere() {
+    let err = Settings::from_source(&env(&[("LUMITALK_PUBLIC_URL", "https://abc.ngrok.app")]))
+        .unwrap_err();
+    assert!(err.names("LUMITALK_PUBLIC_URL"), "{err}");
+    assert!(
+        Settings::from_source(&env(&[("LUMITALK_PUBLIC_URL", "http://localhost:3000/lt")])).is_ok()
+    );
+    assert!(
+        Settings::from_source(&env(&[
+            ("LUMITALK_PUBLIC_URL", "https://abc.ngrok.app"),
+            ("TWILIO_AUTH_TOKEN", "t")
+        ]))
+        .is_ok()
+    );
+}
+
+#[test]
+fn an_admin_listener_and_a_strong_token() {
+    let s = Settings::from_source(&env(&[("LUMITALK_ADMIN_ADDR", "127.0.0.1:3001")])).unwrap();
+    assert_eq!(s.admin_addr.unwrap().port(), 3001);
+    let err = Settings::from_source(&env(&[
+        ("LUMITALK_ADMIN_ADDR", "internal"),
+        ("LUMITALK_ADMIN_TOKEN", "aaaaaaaaaaaaaaaaaaaaaaaa"),
+    ]))
+    .unwrap_err();
+    assert!(
+        err.names("LUMITALK_ADMIN_ADDR") && err.names("LUMITALK_ADMIN_TOKEN"),
+        "{err}"
+    );
+}

@@ -6,10 +6,8 @@ use super::input::Input;
 use super::machine::{Out, Step};
 use super::phase::{Ended, OfferHuman, Phase};
 use super::state::Conversation;
-use crate::domain::PhoneNumber;
-use crate::provider::TransferOutcome;
+use crate::domain::{CallOutcome, PhoneNumber, TransferOutcome};
 use crate::reply::TransferSpec;
-use crate::store::CallOutcome;
 
 impl Conversation {
     /// Hands the caller to a human, offers to, or says what happens next when no

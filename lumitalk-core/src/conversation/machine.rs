@@ -13,9 +13,7 @@ use super::speech::Reference;
 use super::state::{Call, Conversation, Security};
 use super::summary::Origin;
 use super::verify;
-use crate::domain::{OrderNumber, PhoneNumber, Region, Timestamp};
-use crate::provider::Cacheability;
-use crate::store::CallOutcome;
+use crate::domain::{Cacheability, CallOutcome, OrderNumber, PhoneNumber, Region, Timestamp};
 
 /// Actions collected during one step.
 #[derive(Debug, Default)]

@@ -5,8 +5,7 @@ use super::action::{Action, EscalationReason, Speak};
 use super::machine::{Out, Step};
 use super::phase::{AskOrder, Phase};
 use super::state::Conversation;
-use crate::domain::ExpectedEntity;
-use crate::provider::Cacheability;
+use crate::domain::{Cacheability, ExpectedEntity};
 use crate::reply::ListenSpec;
 
 impl Conversation {

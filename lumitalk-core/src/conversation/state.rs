@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::input::{Input, Lookup};
 use super::phase::Phase;
 use super::summary::{Origin, ts_ms};
-use crate::domain::{OrderNumber, PhoneNumber, Timestamp};
-use crate::store::CallOutcome;
+use crate::domain::{CallOutcome, OrderNumber, PhoneNumber, Timestamp};
 
 fn is_zero(n: &u8) -> bool {
     *n == 0

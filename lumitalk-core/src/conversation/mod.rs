@@ -88,19 +88,21 @@
 //! ```
 
 mod action;
+mod caller;
 mod choose;
 mod context;
 mod endings;
 mod input;
-mod machine;
 mod orders;
+mod pending;
 mod phase;
 mod phone;
 pub mod phrases;
 mod questions;
-mod speech;
 mod state;
 mod summary;
+mod transitions;
+mod turn;
 mod verify;
 
 pub use action::{Action, Effect, EscalationReason, Event, Speak};

@@ -17,7 +17,10 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ("crate::wrappers", "the provider wrappers"),
     ("crate::memory", "the in-memory providers"),
     ("crate::testing", "the conformance suites"),
-    ("lumitalk_core::", "the crate by name (a way around `crate::`)"),
+    (
+        "lumitalk_core::",
+        "the crate by name (a way around `crate::`)",
+    ),
     ("std::time::Instant", "a clock read"),
     ("Instant::now", "a clock read"),
     ("SystemTime", "a clock read"),
@@ -183,7 +186,9 @@ fn f() { lumitalk_core::clock::TokioClock::default(); }
     let found = offences(&file, bad);
     for line in 1..=7 {
         assert!(
-            found.iter().any(|f| f.contains(&format!("pick.rs:{line}:"))),
+            found
+                .iter()
+                .any(|f| f.contains(&format!("pick.rs:{line}:"))),
             "line {line} not flagged: {found:#?}"
         );
     }

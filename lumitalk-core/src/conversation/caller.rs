@@ -159,9 +159,10 @@ fn spoken_answer(c: &Classification, heard: &Heard, p: &dyn Phrases) -> Answer {
             _ => e.yes_no.map(|y| if y { YesNo::Yes } else { YesNo::No }),
         },
         reference: reference(c, text, p),
-        phone: e.phone.clone().or_else(|| {
-            PhoneNumber::parse(&verify::spoken_digits(text), Region::default()).ok()
-        }),
+        phone: e
+            .phone
+            .clone()
+            .or_else(|| PhoneNumber::parse(&verify::spoken_digits(text), Region::default()).ok()),
         readings: verify::readings(&answers),
         digits,
         about_phone: c.intent == Intent::ProvidePhoneNumber || p.mentions_phone(text),

@@ -30,7 +30,9 @@ impl Turn<'_> {
         said: Option<&str>,
         candidates: &[String],
     ) -> Phase {
-        match picked(&co, said, candidates, |s| self.p.pick(s, &co.orders, self.when())) {
+        match picked(&co, said, candidates, |s| {
+            self.p.pick(s, &co.orders, self.when())
+        }) {
             Some((number, origin)) => {
                 self.request_lookup(Lookup::Number { number }, origin, Want::Needed);
                 Phase::ChooseOrder(co)

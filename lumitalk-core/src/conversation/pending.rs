@@ -15,17 +15,21 @@ use crate::error::ErrorKind;
 impl Turn<'_> {
     /// Speech: asks for its classification, and, when the caller is likely giving
     /// an order number, looks the number in the words up at the same time.
-    pub(crate) fn classify(&mut self, phase: Phase, text: String, confidence: Option<f32>) -> Phase {
+    pub(crate) fn classify(
+        &mut self,
+        phase: Phase,
+        text: String,
+        confidence: Option<f32>,
+    ) -> Phase {
         let context = ClassifyContext {
             merchant_name: self.ctx.merchant.display_name.clone(),
             language: self.ctx.merchant.language.clone(),
             last_prompt: self.question(&phase, Ask::First).text,
             expected: phase.expected(),
         };
-        let speculate = matches!(phase, Phase::AskOrder(_) | Phase::Answered(_))
-            && self.confident(confidence);
-        let guess = if speculate && spoken_phone(&text).is_none() && !self.p.mentions_phone(&text)
-        {
+        let speculate =
+            matches!(phase, Phase::AskOrder(_) | Phase::Answered(_)) && self.confident(confidence);
+        let guess = if speculate && spoken_phone(&text).is_none() && !self.p.mentions_phone(&text) {
             OrderNumber::parse(&text).ok()
         } else {
             None

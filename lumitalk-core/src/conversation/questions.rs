@@ -113,7 +113,12 @@ impl Turn<'_> {
             timeout_secs: self.ctx.limits.listen_timeout_secs,
             finish_on_key: Some('#'),
             num_digits: None,
-            hints: self.p.hints(expected).iter().map(|h| h.to_string()).collect(),
+            hints: self
+                .p
+                .hints(expected)
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
             language: self.ctx.merchant.language.clone(),
             expected: if expected == ExpectedEntity::None {
                 ExpectedEntity::OrderNumber

@@ -77,7 +77,11 @@ impl Turn<'_> {
                 resumed,
                 verification_locked,
             } => {
-                let start = if resumed { Start::Resumed } else { Start::Fresh };
+                let start = if resumed {
+                    Start::Resumed
+                } else {
+                    Start::Fresh
+                };
                 let lock = if verification_locked {
                     Lock::Locked
                 } else {
@@ -330,7 +334,9 @@ impl Turn<'_> {
             (None, Some(YesNo::Yes)) => self.ask_another(),
             (None, Some(YesNo::No)) => self.goodbye(),
             (None, None) if a.about_status => self.ask_another(),
-            (None, None) if a.about_phone => self.ask(Phase::AskPhone(AskPhone::default()), Ask::First),
+            (None, None) if a.about_phone => {
+                self.ask(Phase::AskPhone(AskPhone::default()), Ask::First)
+            }
             (None, None) => self.on_unclear(Phase::Answered(done), None),
         }
     }

@@ -10,12 +10,12 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::conversation::Event;
+pub use crate::domain::CallOutcome;
+use crate::domain::TransferOutcome;
 use crate::domain::{
     AudioId, CallId, Classification, DEFAULT_RETENTION, MerchantId, PhoneNumber, Timestamp,
 };
 use crate::error::{ErrorKind, StoreError};
-pub use crate::domain::CallOutcome;
-use crate::domain::TransferOutcome;
 
 /// What started a turn.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]

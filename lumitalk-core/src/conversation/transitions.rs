@@ -64,6 +64,8 @@ impl Conversation {
 }
 
 impl Turn<'_> {
+    /// One input, in whatever phase it finds the call. A lost session's first
+    /// reply starts with an apology.
     fn step(&mut self, phase: Phase, input: Input) -> Phase {
         if std::mem::take(&mut self.call.resumed) {
             self.shared(self.p.restarted());
@@ -182,7 +184,7 @@ impl Turn<'_> {
     }
 
     /// What the caller did, keyed or said, in any phase.
-    pub(super) fn on_caller(&mut self, phase: Phase, caller: Caller) -> Phase {
+    pub(crate) fn on_caller(&mut self, phase: Phase, caller: Caller) -> Phase {
         match caller {
             Caller::Silence => self.on_silence(phase),
             Caller::Unclear => self.on_unclear(phase, None),

@@ -6,10 +6,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::input::Lookup;
-use crate::domain::{ClassifyContext, Utterance};
-use crate::provider::{Cacheability, TransferOutcome};
+use crate::domain::{Cacheability, CallOutcome, ClassifyContext, TransferOutcome, Utterance};
 use crate::reply::{ListenSpec, TransferSpec};
-use crate::store::CallOutcome;
 
 /// One action to drain from [`Conversation::handle`](super::Conversation::handle).
 #[derive(Debug, Clone, PartialEq)]

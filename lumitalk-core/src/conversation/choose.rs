@@ -2,10 +2,9 @@
 //! "the one from November"), by menu digit, by last digits, or by a full number.
 
 use super::input::Lookup;
-use super::machine::{Out, Step};
-use super::phase::Phase;
-use super::state::Conversation;
+use super::phase::{ChooseOrder, Phase};
 use super::summary::Origin;
+use super::turn::{Turn, Want};
 use crate::domain::OrderNumber;
 
 /// A menu digit said on its own ("two", "number 2"), as opposed to a "one" inside
@@ -18,66 +17,77 @@ fn bare_digit(said: &str) -> Option<char> {
     let (Some(word), None) = (words.next(), words.next()) else {
         return None;
     };
-    let d = super::verify::spoken_digits(word);
-    let mut chars = d.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) => Some(c),
-        _ => None,
+    single(&super::verify::spoken_digits(word))
+}
+
+impl Turn<'_> {
+    /// The caller's choice among the listed orders. `said` is the speech (for
+    /// positions and dates; `None` when keyed), `candidates` are digit readings,
+    /// most trusted first. A choice is looked up; the phase waits for it.
+    pub(crate) fn choose(
+        &mut self,
+        co: ChooseOrder,
+        said: Option<&str>,
+        candidates: &[String],
+    ) -> Phase {
+        match picked(&co, said, candidates, |s| {
+            self.p.pick(s, &co.orders, self.when())
+        }) {
+            Some((number, origin)) => {
+                self.request_lookup(Lookup::Number { number }, origin, Want::Needed);
+                Phase::ChooseOrder(co)
+            }
+            None => self.on_unclear(Phase::ChooseOrder(co), None),
+        }
     }
 }
 
-impl Conversation {
-    /// The caller's choice among the listed orders. `said` is the speech (for
-    /// positions and dates), `candidates` are digit readings, most trusted first.
-    pub(crate) fn choose(
-        &mut self,
-        t: &Step<'_>,
-        out: &mut Out,
-        said: Option<&str>,
-        candidates: &[String],
-    ) {
-        let Phase::ChooseOrder(co) = &self.phase else {
-            return self.on_unclear(t, out, None);
-        };
-        let origin = co.origin;
-        let picked = said.and_then(|s| t.p.pick(s, &co.orders, t.when()));
-        if let Some(o) = picked.and_then(|i| co.orders.get(i)) {
-            let number = o.number.clone();
-            return self.request_lookup(out, Lookup::Number { number }, origin, false);
+/// The order chosen, and how it was found: by position or date (`pick`), by menu
+/// digit, by last digits, or (a number not listed) by a full order number.
+fn picked(
+    co: &ChooseOrder,
+    said: Option<&str>,
+    candidates: &[String],
+    pick: impl Fn(&str) -> Option<usize>,
+) -> Option<(OrderNumber, Origin)> {
+    let listed = |i: usize| co.orders.get(i).map(|o| (o.number.clone(), co.origin));
+    if let Some(chosen) = said.and_then(&pick).and_then(listed) {
+        return Some(chosen);
+    }
+    // A menu digit: keyed, or said on its own.
+    let digit = match said {
+        Some(s) => bare_digit(s),
+        None => candidates.first().and_then(|k| single(k.trim())),
+    };
+    if let Some(chosen) = digit
+        .and_then(|d| d.to_digit(10))
+        .and_then(|i| (i as usize).checked_sub(1))
+        .and_then(listed)
+    {
+        return Some(chosen);
+    }
+    for s in candidates
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| s.len() >= 2 && s.bytes().all(|b| b.is_ascii_digit()))
+    {
+        let mut matching = co.orders.iter().filter(|o| o.number.digits().ends_with(s));
+        if let (Some(one), None) = (matching.next(), matching.next()) {
+            return Some((one.number.clone(), co.origin));
         }
-        // A menu digit: keyed, or said on its own.
-        let digit = match said {
-            Some(s) => bare_digit(s),
-            None => candidates.first().and_then(|k| {
-                let mut c = k.trim().chars();
-                match (c.next(), c.next()) {
-                    (Some(d), None) => Some(d),
-                    _ => None,
-                }
-            }),
-        };
-        if let Some(i) = digit.and_then(|d| d.to_digit(10)) {
-            let i = i as usize;
-            if let Some(o) = i.checked_sub(1).and_then(|i| co.orders.get(i)) {
-                let number = o.number.clone();
-                return self.request_lookup(out, Lookup::Number { number }, origin, false);
-            }
+        if let Ok(number) = OrderNumber::from_digits(s) {
+            return Some((number, Origin::Number));
         }
-        for s in candidates
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| s.len() >= 2 && s.bytes().all(|b| b.is_ascii_digit()))
-        {
-            let mut matching = co.orders.iter().filter(|o| o.number.digits().ends_with(s));
-            if let (Some(one), None) = (matching.next(), matching.next()) {
-                let number = one.number.clone();
-                return self.request_lookup(out, Lookup::Number { number }, origin, false);
-            }
-            if let Ok(number) = OrderNumber::from_digits(s) {
-                return self.request_lookup(out, Lookup::Number { number }, Origin::Number, false);
-            }
-        }
-        self.on_unclear(t, out, None)
+    }
+    None
+}
+
+/// The one character of `s`, if it has exactly one.
+fn single(s: &str) -> Option<char> {
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
     }
 }
 

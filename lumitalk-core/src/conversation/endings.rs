@@ -2,21 +2,18 @@
 
 use super::action::{Action, EscalationReason, Event};
 use super::context::Humans;
-use super::input::Input;
-use super::machine::{Out, Step};
 use super::phase::{Ended, OfferHuman, Phase};
-use super::state::Conversation;
-use crate::domain::PhoneNumber;
-use crate::provider::TransferOutcome;
+use super::turn::{Ask, Turn};
+use crate::domain::{CallOutcome, PhoneNumber};
 use crate::reply::TransferSpec;
-use crate::store::CallOutcome;
 
-impl Conversation {
-    /// Hands the caller to a human, offers to, or says what happens next when no
-    /// human can take the call.
-    pub(crate) fn escalate(&mut self, t: &Step<'_>, out: &mut Out, reason: EscalationReason) {
-        out.record(Event::Escalated(reason));
-        match t.ctx.humans(t.now) {
+impl Turn<'_> {
+    /// Hands the caller to a human, offers to (once, for reasons a caller may
+    /// rather try again after), or says what happens next when no human can take
+    /// the call.
+    pub(crate) fn escalate(&mut self, from: &Phase, reason: EscalationReason) -> Phase {
+        self.record(Event::Escalated(reason));
+        match self.ctx.humans(self.now) {
             Humans::Available(to) => {
                 let offer = matches!(
                     reason,
@@ -24,64 +21,73 @@ impl Conversation {
                         | EscalationReason::NotFound
                         | EscalationReason::Verification
                         | EscalationReason::LookupFailed
-                ) && !matches!(self.phase, Phase::OfferHuman(_));
+                ) && !matches!(from, Phase::OfferHuman(_));
                 if offer {
-                    self.phase = Phase::OfferHuman(OfferHuman::default());
-                    self.ask(t, out, false)
+                    self.ask(Phase::OfferHuman(OfferHuman::default()), Ask::First)
                 } else {
-                    self.transfer_to(t, out, to)
+                    self.transfer_to(to)
                 }
             }
             Humans::Closed => {
-                out.shared(t.p.team_closed());
-                self.promise_callback_and_end(t, out)
+                self.shared(self.p.team_closed());
+                self.promise_callback_and_end()
             }
             Humans::NoNumber => {
-                out.shared(t.p.no_transfer());
-                self.promise_callback_and_end(t, out)
+                self.shared(self.p.no_transfer());
+                self.promise_callback_and_end()
             }
         }
     }
 
-    pub(crate) fn transfer_now(&mut self, t: &Step<'_>, out: &mut Out) {
-        match t.ctx.humans(t.now) {
-            Humans::Available(to) => self.transfer_to(t, out, to),
-            _ => self.escalate(t, out, EscalationReason::Requested),
+    /// "Yes, connect me": a transfer when someone can take it.
+    pub(crate) fn transfer_now(&mut self, from: &Phase) -> Phase {
+        match self.ctx.humans(self.now) {
+            Humans::Available(to) => self.transfer_to(to),
+            _ => self.escalate(from, EscalationReason::Requested),
         }
     }
 
-    pub(crate) fn transfer_to(&mut self, t: &Step<'_>, out: &mut Out, to: PhoneNumber) {
-        out.shared(t.p.connecting());
-        out.actions.push(Action::Transfer(TransferSpec {
+    fn transfer_to(&mut self, to: PhoneNumber) -> Phase {
+        self.shared(self.p.connecting());
+        self.actions.push(Action::Transfer(TransferSpec {
             to,
             caller_id: None,
-            timeout_secs: t.ctx.limits.transfer_timeout_secs,
+            timeout_secs: self.ctx.limits.transfer_timeout_secs,
         }));
-        self.pending = None;
-        self.phase = Phase::Transferring;
+        *self.pending = None;
+        Phase::Transferring
     }
 
-    pub(crate) fn promise_callback_and_end(&mut self, t: &Step<'_>, out: &mut Out) {
+    pub(crate) fn promise_callback_and_end(&mut self) -> Phase {
         let can_call_back = self.call.caller.is_some();
-        out.shared(t.p.callback(can_call_back));
+        self.shared(self.p.callback(can_call_back));
         if can_call_back {
-            out.record(Event::CallbackPromised);
+            self.record(Event::CallbackPromised);
         }
-        out.shared(t.p.goodbye(t.store()));
+        self.shared(self.p.goodbye(self.store()));
         let outcome = if self.call.answered {
             CallOutcome::Resolved
         } else {
             CallOutcome::Failed
         };
-        self.end(out, outcome)
+        self.end(outcome)
     }
 
-    pub(crate) fn goodbye(&mut self, t: &Step<'_>, out: &mut Out) {
-        out.shared(t.p.goodbye(t.store()));
+    /// The caller is done: goodbye.
+    pub(crate) fn goodbye(&mut self) -> Phase {
+        self.shared(self.p.goodbye(self.store()));
         let outcome = self.quiet_outcome();
-        self.end(out, outcome)
+        self.end(outcome)
     }
 
+    /// Input after the call ended: goodbye again, and hang up.
+    pub(crate) fn goodbye_again(&mut self, ended: Phase) -> Phase {
+        self.shared(self.p.goodbye(self.store()));
+        self.actions.push(Action::HangUp);
+        ended
+    }
+
+    /// How a call the caller left ends: resolved if they got an answer.
     pub(crate) fn quiet_outcome(&self) -> CallOutcome {
         if self.call.answered {
             CallOutcome::Resolved
@@ -90,82 +96,17 @@ impl Conversation {
         }
     }
 
-    pub(crate) fn end(&mut self, out: &mut Out, outcome: CallOutcome) {
-        self.phase = Phase::Ended(Ended { outcome });
-        self.pending = None;
-        out.record(Event::Ended(outcome));
-        out.actions.push(Action::HangUp);
+    /// Ends the call and hangs up.
+    pub(crate) fn end(&mut self, outcome: CallOutcome) -> Phase {
+        let ended = self.close(outcome);
+        self.actions.push(Action::HangUp);
+        ended
     }
 
-    pub(crate) fn on_deadline(&mut self, t: &Step<'_>, out: &mut Out) {
-        let Some(p) = self.pending.as_mut() else {
-            return;
-        };
-        if p.heard.take().is_some() {
-            // Never classified: treat as not understood.
-            self.pending = None;
-            return self.on_unclear(t, out, None);
-        }
-        if let Some(pl) = &p.lookup {
-            let lookup = pl.lookup.clone();
-            self.on_lookup(
-                t,
-                out,
-                Input::LookupFailed {
-                    lookup,
-                    kind: crate::error::ErrorKind::Timeout,
-                },
-            );
-        }
-    }
-
-    pub(crate) fn on_transfer_ended(
-        &mut self,
-        t: &Step<'_>,
-        out: &mut Out,
-        outcome: TransferOutcome,
-    ) {
-        if matches!(self.phase, Phase::Transferring) {
-            out.record(Event::TransferEnded(outcome));
-        }
-        match self.phase {
-            Phase::Transferring => match outcome {
-                TransferOutcome::Answered => {
-                    out.shared(t.p.goodbye(t.store()));
-                    self.end(out, CallOutcome::Transferred)
-                }
-                TransferOutcome::Canceled => {
-                    out.shared(t.p.goodbye(t.store()));
-                    self.end(out, CallOutcome::Abandoned)
-                }
-                _ => {
-                    out.shared(t.p.transfer_unanswered());
-                    self.promise_callback_and_end(t, out)
-                }
-            },
-            Phase::Ended(_) => {
-                out.shared(t.p.goodbye(t.store()));
-                out.actions.push(Action::HangUp);
-            }
-            Phase::New => self.start(t, out, None, true, false),
-            _ => {
-                self.pending = None;
-                self.ask(t, out, false)
-            }
-        }
-    }
-
-    pub(crate) fn on_call_ended(&mut self, out: &mut Out) {
-        if self.is_ended() {
-            return;
-        }
-        let outcome = if matches!(self.phase, Phase::Transferring) {
-            CallOutcome::Transferred
-        } else {
-            self.quiet_outcome()
-        };
-        self.phase = Phase::Ended(Ended { outcome });
-        self.pending = None;
-        out.record(Event::Ended(outcome));
+    /// Ends the call without a word (the caller is gone).
+    pub(crate) fn close(&mut self, outcome: CallOutcome) -> Phase {
+        *self.pending = None;
+        self.record(Event::Ended(outcome));
+        Phase::Ended(Ended { outcome })
     }
 }

@@ -5,9 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Classification, Order, OrderNumber, PhoneNumber, Utterance};
+use crate::domain::{Classification, Order, OrderNumber, PhoneNumber, TransferOutcome, Utterance};
 use crate::error::ErrorKind;
-use crate::provider::TransferOutcome;
 
 /// An order lookup the conversation asked for; results echo it back.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,8 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::summary::{OrderBrief, OrderSummary, Origin};
-use crate::domain::{ExpectedEntity, OrderNumber, PhoneNumber};
-use crate::store::CallOutcome;
+use crate::domain::{CallOutcome, ExpectedEntity, OrderNumber, PhoneNumber};
 
 fn is_zero(n: &u8) -> bool {
     *n == 0

@@ -5,19 +5,18 @@
 
 use super::action::{EscalationReason, Event};
 use super::input::Lookup;
-use super::machine::{Out, Step};
-use super::phase::{ChooseOrder, Phase, VerifyPhone};
-use super::state::{Answers, Conversation, remember};
+use super::phase::{Phase, VerifyPhone};
+use super::state::{Answers, remember};
 use super::summary::{OrderBrief, Origin};
-use super::verify;
+use super::turn::{Ask, Turn, Want};
 use crate::domain::{Order, PhoneNumber, VerificationPolicy};
 
-impl Conversation {
+impl Turn<'_> {
     /// Whether the recent orders of `phone` may be named before any challenge:
     /// under no verification, or when the policy trusts caller ID and `phone` is
     /// the caller ID.
-    pub(crate) fn may_list(&self, t: &Step<'_>, phone: &PhoneNumber) -> bool {
-        match t.ctx.merchant.verification {
+    pub(crate) fn may_list(&self, phone: &PhoneNumber) -> bool {
+        match self.ctx.merchant.verification {
             VerificationPolicy::None => true,
             VerificationPolicy::CallerIdOrChallenge => self.call.caller.as_ref() == Some(phone),
             VerificationPolicy::ChallengeAlways => false,
@@ -25,37 +24,26 @@ impl Conversation {
     }
 
     /// The caller gave a phone number to find their order by.
-    pub(crate) fn follow_phone(&mut self, t: &Step<'_>, out: &mut Out, phone: PhoneNumber) {
+    pub(crate) fn follow_phone(&mut self, phase: Phase, phone: PhoneNumber) -> Phase {
         if self.security.locked {
-            out.shared(t.p.locked_out());
-            return self.escalate(t, out, EscalationReason::Verification);
+            self.shared(self.p.locked_out());
+            return self.escalate(&phase, EscalationReason::Verification);
         }
         remember(&mut self.call.given_phones, phone.clone());
-        if self.may_list(t, &phone) {
-            return self.request_lookup(out, Lookup::Phone { phone }, Origin::CallerId, false);
+        if self.may_list(&phone) {
+            self.request_lookup(Lookup::Phone { phone }, Origin::CallerId, Want::Needed);
+            return phase;
         }
-        self.phase = Phase::VerifyPhone(VerifyPhone {
+        let next = Phase::VerifyPhone(VerifyPhone {
             phone,
             retries: Default::default(),
         });
-        self.ask(t, out, false)
+        self.ask(next, Ask::First)
     }
 
-    /// The answer to "the ZIP code or the order number" for a phone number: look
-    /// the phone's orders up and check them against it.
-    pub(crate) fn on_phone_answer(&mut self, t: &Step<'_>, out: &mut Out, readings: Vec<String>) {
-        let Phase::VerifyPhone(v) = &self.phase else {
-            return self.on_unclear(t, out, None);
-        };
-        if self.security.failed >= t.ctx.limits.max_failed_challenges {
-            out.shared(t.p.challenge_failed());
-            return self.escalate(t, out, EscalationReason::Verification);
-        }
-        if !verify::is_attempt(&readings) {
-            return self.on_unclear(t, out, None);
-        }
-        let phone = v.phone.clone();
-        self.request_lookup(out, Lookup::Phone { phone }, Origin::GivenPhone, false);
+    /// Keeps the caller's answer to "the ZIP code or the order number" with the
+    /// lookup of their phone's orders, to check those orders against.
+    pub(crate) fn await_answers(&mut self, readings: Vec<String>) {
         if let Some(pl) = self.pending.as_mut().and_then(|p| p.lookup.as_mut()) {
             pl.answers = Some(Answers(readings));
         }
@@ -68,16 +56,15 @@ impl Conversation {
     /// orders.
     pub(crate) fn on_phone_orders(
         &mut self,
-        t: &Step<'_>,
-        out: &mut Out,
+        phase: Phase,
         phone: &PhoneNumber,
         orders: Vec<Order>,
         answers: &Answers,
-    ) {
+    ) -> Phase {
         if self.security.locked {
             // One of these orders is locked out (the driver found out with them).
-            out.shared(t.p.locked_out());
-            return self.escalate(t, out, EscalationReason::Verification);
+            self.shared(self.p.locked_out());
+            return self.escalate(&phase, EscalationReason::Verification);
         }
         let mut mine: Vec<&Order> = orders.iter().filter(|o| o.phone() == Some(phone)).collect();
         mine.sort_by_key(|o| std::cmp::Reverse(o.placed_at));
@@ -100,34 +87,28 @@ impl Conversation {
                 match named {
                     Some(order) => {
                         let summary = self.summarize(order, Origin::GivenPhone);
-                        self.check_caller(t, out, summary)
+                        self.check_caller(&phase, summary)
                     }
                     None => {
                         let numbers = mine.iter().map(|o| o.number.clone()).collect();
-                        self.fail_challenge(t, out, numbers)
+                        self.fail_challenge(phase, numbers)
                     }
                 }
             }
             [order] => {
                 let summary = self.summarize(order, Origin::GivenPhone);
-                out.record(Event::Verified);
+                self.record(Event::Verified);
                 remember(&mut self.security.verified, summary.number.clone());
-                self.answer(t, out, summary)
+                self.answer(summary)
             }
             several => {
-                out.record(Event::Verified);
-                let mut briefs: Vec<OrderBrief> =
-                    several.iter().map(|o| OrderBrief::from(*o)).collect();
-                briefs.truncate(t.ctx.limits.recent_orders.max(1));
-                for b in &briefs {
+                self.record(Event::Verified);
+                let briefs = several.iter().map(|o| OrderBrief::from(*o)).collect();
+                let choose = self.choose_among(briefs, Origin::GivenPhone);
+                for b in &choose.orders {
                     remember(&mut self.security.verified, b.number.clone());
                 }
-                self.phase = Phase::ChooseOrder(ChooseOrder {
-                    orders: briefs,
-                    origin: Origin::GivenPhone,
-                    retries: Default::default(),
-                });
-                self.ask(t, out, false)
+                self.ask(Phase::ChooseOrder(choose), Ask::First)
             }
         }
     }

@@ -2,11 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::context::Context;
 use super::input::{Input, Lookup};
 use super::phase::Phase;
+use super::phrases;
 use super::summary::{Origin, ts_ms};
-use crate::domain::{OrderNumber, PhoneNumber, Timestamp};
-use crate::store::CallOutcome;
+use crate::domain::{CallOutcome, OrderNumber, PhoneNumber, Timestamp};
 
 fn is_zero(n: &u8) -> bool {
     *n == 0
@@ -155,6 +156,13 @@ impl Conversation {
             phase: Phase::AskOrder(Default::default()),
             pending: None,
         }
+    }
+
+    /// Every fixed prompt the conversation can say for this merchant (for
+    /// pre-synthesis: the driver caches their audio across calls).
+    pub fn fixed_prompts(ctx: &Context<'_>) -> Vec<String> {
+        phrases::for_language(&ctx.merchant.language)
+            .fixed_prompts(&ctx.merchant.display_name, ctx.merchant.greeting.as_deref())
     }
 
     /// Whether effects are in flight: the driver must feed their results (or

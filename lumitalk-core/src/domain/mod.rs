@@ -5,6 +5,7 @@ mod intent;
 mod merchant;
 mod order;
 mod order_number;
+mod outcome;
 mod phone;
 pub(crate) mod spoken_digits;
 mod time;
@@ -25,6 +26,7 @@ pub use order::{
 pub use order_number::{
     ORDER_NUMBER_MAX_DIGITS, ORDER_NUMBER_MIN_DIGITS, OrderNumber, OrderNumberError,
 };
+pub use outcome::{Cacheability, CallOutcome, TransferOutcome};
 pub use phone::{PhoneNumber, PhoneNumberError, Region};
 pub use time::{CivilDate, Timestamp, TimestampError, Weekday, days_in_month};
 pub use zone::{CalendarDate, IanaZone, InvalidDate, StoreTimeZone, UnknownTimeZone};

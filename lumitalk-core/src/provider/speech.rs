@@ -10,6 +10,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
+pub use crate::domain::Cacheability;
 use crate::domain::Language;
 use crate::error::SpeechError;
 
@@ -62,16 +63,6 @@ impl fmt::Debug for Audio {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Audio({:?}, {} bytes)", self.format, self.bytes.len())
     }
-}
-
-/// Whether a text may be cached and shared between calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cacheability {
-    /// A fixed prompt with no personal data: may be cached and shared.
-    Shared,
-    /// Holds personal data (order details, names): never cached across calls.
-    Personal,
 }
 
 /// What to synthesize.

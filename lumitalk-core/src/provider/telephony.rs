@@ -8,6 +8,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+pub use crate::domain::TransferOutcome;
 use crate::domain::{CallId, PhoneNumber, Utterance};
 use crate::error::TelephonyError;
 use crate::reply::Reply;
@@ -44,23 +45,6 @@ impl fmt::Debug for InboundRequest {
             .field("body_len", &self.body.len())
             .finish_non_exhaustive()
     }
-}
-
-/// How a transfer to a human ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum TransferOutcome {
-    /// The human answered and the call was bridged.
-    Answered,
-    /// The line was busy.
-    Busy,
-    /// Nobody answered in time.
-    NoAnswer,
-    /// The transfer failed (bad number, carrier error).
-    Failed,
-    /// The caller hung up while it rang.
-    Canceled,
 }
 
 /// A carrier-reported call state.

@@ -10,38 +10,12 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::conversation::Event;
+pub use crate::domain::CallOutcome;
+use crate::domain::TransferOutcome;
 use crate::domain::{
     AudioId, CallId, Classification, DEFAULT_RETENTION, MerchantId, PhoneNumber, Timestamp,
 };
 use crate::error::{ErrorKind, StoreError};
-use crate::provider::TransferOutcome;
-
-/// How a call ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum CallOutcome {
-    /// The caller got an answer and the call ended normally.
-    Resolved,
-    /// The call was transferred to a human.
-    Transferred,
-    /// The caller hung up or went silent before being helped.
-    Abandoned,
-    /// The assistant could not help (providers down, no escalation possible).
-    Failed,
-}
-
-impl CallOutcome {
-    /// Stable snake_case name for metrics labels.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CallOutcome::Resolved => "resolved",
-            CallOutcome::Transferred => "transferred",
-            CallOutcome::Abandoned => "abandoned",
-            CallOutcome::Failed => "failed",
-        }
-    }
-}
 
 /// What started a turn.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]

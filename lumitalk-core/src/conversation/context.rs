@@ -90,14 +90,6 @@ impl<'a> Context<'a> {
             (Some(n), _) => Humans::Available(n.clone()),
         }
     }
-
-    /// The store's UTC offset for speaking dates (UTC when no hours are configured).
-    pub(crate) fn utc_offset_minutes(&self) -> i32 {
-        self.merchant
-            .business_hours
-            .as_ref()
-            .map_or(0, |h| h.utc_offset_minutes)
-    }
 }
 
 /// Whether a human can take the call.

@@ -12,12 +12,14 @@ use super::action::{Action, Effect, Event, Speak};
 use super::context::Context;
 use super::phrases::{Phrases, When};
 use super::state::{Call, Pending, Security};
-use crate::domain::{Cacheability, Timestamp};
+use crate::domain::{Cacheability, StoreTimeZone, Timestamp};
 
 /// What one step reads and writes, except the phase.
 pub(crate) struct Turn<'a> {
     pub(crate) now: Timestamp,
     pub(crate) ctx: &'a Context<'a>,
+    /// The store's zone, read from the merchant when a date is first spoken.
+    zone: std::cell::OnceCell<StoreTimeZone>,
     pub(crate) p: &'static dyn Phrases,
     pub(crate) call: &'a mut Call,
     pub(crate) security: &'a mut Security,
@@ -75,6 +77,7 @@ impl<'a> Turn<'a> {
         Turn {
             now,
             ctx,
+            zone: std::cell::OnceCell::new(),
             p,
             call,
             security,
@@ -112,10 +115,10 @@ impl<'a> Turn<'a> {
     }
 
     /// How dates are spoken now.
-    pub(crate) fn when(&self) -> When {
+    pub(crate) fn when(&self) -> When<'_> {
         When {
             now: self.now,
-            utc_offset_minutes: self.ctx.utc_offset_minutes(),
+            zone: self.zone.get_or_init(|| self.ctx.merchant.zone()),
         }
     }
 

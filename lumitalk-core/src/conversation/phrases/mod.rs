@@ -16,16 +16,24 @@ use std::fmt;
 pub use en::English;
 
 use super::summary::{Checks, OrderBrief, OrderSummary};
-use crate::domain::{ExpectedEntity, Intent, Language, Timestamp};
+use crate::domain::{CivilDate, ExpectedEntity, Intent, Language, StoreTimeZone, Timestamp};
 
-/// Dates are spoken relative to `now` (the year is said only when it differs) at
-/// the store's UTC offset.
+/// Dates are spoken relative to `now` (the year is said only when it differs),
+/// each in the store's time zone as it was on that date (daylight saving time
+/// included).
 #[derive(Debug, Clone, Copy)]
-pub struct When {
+pub struct When<'a> {
     /// The current time.
     pub now: Timestamp,
-    /// The store's offset from UTC, in minutes.
-    pub utc_offset_minutes: i32,
+    /// The store's time zone.
+    pub zone: &'a StoreTimeZone,
+}
+
+impl When<'_> {
+    /// The store's calendar date at `at`.
+    pub fn local(&self, at: Timestamp) -> CivilDate {
+        at.civil_date(self.zone.offset_minutes_at(at))
+    }
 }
 
 /// The sentences of one language.
@@ -56,9 +64,9 @@ pub trait Phrases: Send + Sync + fmt::Debug {
     /// "I heard 1 0 0 1. Is that right?"
     fn confirm_number(&self, number: &str, rephrase: bool) -> String;
     /// "I see an order ending in 1 0 0 1, placed on ... Is that the one you're calling about?"
-    fn offer_order(&self, order: &OrderBrief, when: When, rephrase: bool) -> String;
+    fn offer_order(&self, order: &OrderBrief, when: When<'_>, rephrase: bool) -> String;
     /// "I see 2 recent orders: ... Which one are you calling about?"
-    fn choose_order(&self, orders: &[OrderBrief], when: When, rephrase: bool) -> String;
+    fn choose_order(&self, orders: &[OrderBrief], when: When<'_>, rephrase: bool) -> String;
     /// "I couldn't find an order with the number 1 0 0 1."
     fn not_found(&self, number: &str) -> String;
     /// "I couldn't find any recent orders for that phone number."
@@ -83,14 +91,14 @@ pub trait Phrases: Send + Sync + fmt::Debug {
     /// "Thanks, Jane." after verification.
     fn thanks(&self, first_name: Option<&str>) -> String;
     /// The answer: status, shipments, tracking, delivery, money.
-    fn answer(&self, order: &OrderSummary, when: When) -> String;
+    fn answer(&self, order: &OrderSummary, when: When<'_>) -> String;
     /// Whether the caller talks about a phone number ("my phone number is ..."),
     /// so that digits they say are not read as an order number.
     fn mentions_phone(&self, said: &str) -> bool;
     /// Which of the listed `orders` the caller's words pick, 0-based: by position
     /// ("the second one", "the last one") or by date ("the one from November").
     /// `None` when the words pick none, or more than one (digits are tried next).
-    fn pick(&self, said: &str, orders: &[OrderBrief], when: When) -> Option<usize>;
+    fn pick(&self, said: &str, orders: &[OrderBrief], when: When<'_>) -> Option<usize>;
     /// "Is there anything else I can help you with?"
     fn anything_else(&self, rephrase: bool) -> &'static str;
     /// "Sorry, I didn't hear anything."

@@ -137,11 +137,11 @@ const MONTHS_EN: [&str; 12] = [
     "December",
 ];
 
-/// A date as English speech: `"Tuesday, December 2nd"`, with the year added when
-/// it differs from the year of `now`. `utc_offset_minutes` is the store's offset.
-pub fn date_en(at: Timestamp, now: Timestamp, utc_offset_minutes: i32) -> String {
-    let d = at.civil_date(utc_offset_minutes);
-    let this_year = now.civil_date(utc_offset_minutes).year;
+/// A date as English speech: `"Tuesday, December 2nd"`, in the store's zone,
+/// with the year added when it differs from the year of `when.now`.
+pub fn date_en(at: Timestamp, when: super::When<'_>) -> String {
+    let d = when.local(at);
+    let this_year = when.local(when.now).year;
     let month = MONTHS_EN[(d.month.clamp(1, 12) - 1) as usize];
     let mut s = format!(
         "{}, {} {}",
@@ -155,9 +155,9 @@ pub fn date_en(at: Timestamp, now: Timestamp, utc_offset_minutes: i32) -> String
     s
 }
 
-/// A short date for lists: `"November 3rd"`.
-pub fn short_date_en(at: Timestamp, utc_offset_minutes: i32) -> String {
-    let d = at.civil_date(utc_offset_minutes);
+/// A short date for lists: `"November 3rd"`, in the store's zone.
+pub fn short_date_en(at: Timestamp, when: super::When<'_>) -> String {
+    let d = when.local(at);
     format!(
         "{} {}",
         MONTHS_EN[(d.month.clamp(1, 12) - 1) as usize],
@@ -282,15 +282,24 @@ mod tests {
 
     #[test]
     fn dates_read_naturally() {
+        use crate::domain::StoreTimeZone;
         let now = Timestamp::from_civil(2025, 11, 20, 12, 0, 0);
+        let utc = super::super::When {
+            now,
+            zone: &StoreTimeZone::Utc,
+        };
         let at = Timestamp::from_civil(2025, 12, 2, 15, 0, 0);
-        assert_eq!(date_en(at, now, 0), "Tuesday, December 2nd");
+        assert_eq!(date_en(at, utc), "Tuesday, December 2nd");
         let next_year = Timestamp::from_civil(2026, 1, 1, 15, 0, 0);
-        assert_eq!(date_en(next_year, now, 0), "Thursday, January 1st, 2026");
+        assert_eq!(date_en(next_year, utc), "Thursday, January 1st, 2026");
         // 02:00 UTC on the 2nd is still the 1st in New York (UTC-5).
         let early = Timestamp::from_civil(2025, 12, 2, 2, 0, 0);
-        assert_eq!(date_en(early, now, -300), "Monday, December 1st");
-        assert_eq!(short_date_en(at, 0), "December 2nd");
+        let new_york = super::super::When {
+            now,
+            zone: &StoreTimeZone::FixedOffset(-300),
+        };
+        assert_eq!(date_en(early, new_york), "Monday, December 1st");
+        assert_eq!(short_date_en(at, utc), "December 2nd");
     }
 
     #[test]

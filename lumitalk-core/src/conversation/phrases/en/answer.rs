@@ -5,8 +5,8 @@ use super::super::spoken::{count_en, date_en, money_en, number_en, spaced, track
 use crate::conversation::summary::{OrderSummary, ShipmentSummary};
 use crate::domain::{FinancialStatus, FulfillmentStatus, ShipmentStatus};
 
-pub(super) fn answer(o: &OrderSummary, when: When) -> String {
-    let date = |t| date_en(t, when.now, when.utc_offset_minutes);
+pub(super) fn answer(o: &OrderSummary, when: When<'_>) -> String {
+    let date = |t| date_en(t, when);
     let number = spaced(o.number.digits());
     let total = money_en(&o.total);
     let mut out = String::with_capacity(256);
@@ -80,15 +80,14 @@ pub(super) fn answer(o: &OrderSummary, when: When) -> String {
     out
 }
 
-fn shipment_sentence(subject: &str, s: &ShipmentSummary, when: When) -> String {
-    let date = |t| date_en(t, when.now, when.utc_offset_minutes);
+fn shipment_sentence(subject: &str, s: &ShipmentSummary, when: When<'_>) -> String {
+    let date = |t| date_en(t, when);
     let carrier = s.carrier.as_deref().filter(|c| !c.trim().is_empty());
     let with_carrier = carrier.map(|c| format!(" with {c}")).unwrap_or_default();
     let eta = s
         .estimated_delivery
         .map(|t| {
-            let off = when.utc_offset_minutes;
-            let past = t < when.now && t.civil_date(off) != when.now.civil_date(off);
+            let past = t < when.now && when.local(t) != when.local(when.now);
             if past {
                 format!(", and was expected {}, so it's running late", date(t))
             } else {
@@ -147,7 +146,7 @@ fn object(subject: &str) -> String {
     }
 }
 
-fn push_shipments(out: &mut String, list: &[&ShipmentSummary], packages: u32, when: When) {
+fn push_shipments(out: &mut String, list: &[&ShipmentSummary], packages: u32, when: When<'_>) {
     const ORDINALS: [&str; 3] = [
         "The first package",
         "The second package",

@@ -72,7 +72,7 @@ impl Phrases for English {
         }
     }
 
-    fn offer_order(&self, order: &OrderBrief, when: When, rephrase: bool) -> String {
+    fn offer_order(&self, order: &OrderBrief, when: When<'_>, rephrase: bool) -> String {
         if rephrase {
             format!(
                 "Are you calling about the order ending in {}? {YES_NO}",
@@ -82,12 +82,12 @@ impl Phrases for English {
             format!(
                 "I see an order ending in {}, placed on {}. Is that the one you're calling about?",
                 ending_in(order),
-                date_en(order.placed_at, when.now, when.utc_offset_minutes)
+                date_en(order.placed_at, when)
             )
         }
     }
 
-    fn choose_order(&self, orders: &[OrderBrief], when: When, rephrase: bool) -> String {
+    fn choose_order(&self, orders: &[OrderBrief], when: When<'_>, rephrase: bool) -> String {
         let list: Vec<String> = orders
             .iter()
             .map(|o| {
@@ -97,7 +97,7 @@ impl Phrases for English {
                     format!(
                         "one ending in {}, placed {}",
                         ending_in(o),
-                        short_date_en(o.placed_at, when.utc_offset_minutes)
+                        short_date_en(o.placed_at, when)
                     )
                 }
             })
@@ -203,7 +203,7 @@ impl Phrases for English {
         }
     }
 
-    fn answer(&self, o: &OrderSummary, when: When) -> String {
+    fn answer(&self, o: &OrderSummary, when: When<'_>) -> String {
         answer::answer(o, when)
     }
 
@@ -220,7 +220,7 @@ impl Phrases for English {
         .any(|p| lower.contains(p))
     }
 
-    fn pick(&self, said: &str, orders: &[OrderBrief], when: When) -> Option<usize> {
+    fn pick(&self, said: &str, orders: &[OrderBrief], when: When<'_>) -> Option<usize> {
         pick::pick(said, orders, when)
     }
 

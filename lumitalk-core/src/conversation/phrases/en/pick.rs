@@ -43,7 +43,7 @@ fn day(word: &str) -> Option<u8> {
 }
 
 /// The 0-based index of the order the caller picked, if the words pick exactly one.
-pub(super) fn pick(said: &str, orders: &[OrderBrief], when: When) -> Option<usize> {
+pub(super) fn pick(said: &str, orders: &[OrderBrief], when: When<'_>) -> Option<usize> {
     let lower = said.to_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
@@ -56,13 +56,7 @@ pub(super) fn pick(said: &str, orders: &[OrderBrief], when: When) -> Option<usiz
         .map(|i| i as u8 + 1);
     if let Some(month) = month {
         let in_month: Vec<usize> = (0..orders.len())
-            .filter(|&i| {
-                orders[i]
-                    .placed_at
-                    .civil_date(when.utc_offset_minutes)
-                    .month
-                    == month
-            })
+            .filter(|&i| when.local(orders[i].placed_at).month == month)
             .collect();
         match in_month.as_slice() {
             [one] => return Some(*one),
@@ -73,7 +67,7 @@ pub(super) fn pick(said: &str, orders: &[OrderBrief], when: When) -> Option<usiz
                 let mut on_day = several
                     .iter()
                     .copied()
-                    .filter(|&i| orders[i].placed_at.civil_date(when.utc_offset_minutes).day == d);
+                    .filter(|&i| when.local(orders[i].placed_at).day == d);
                 return match (on_day.next(), on_day.next()) {
                     (Some(i), None) => Some(i),
                     _ => None,
@@ -91,7 +85,7 @@ pub(super) fn pick(said: &str, orders: &[OrderBrief], when: When) -> Option<usiz
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{OrderNumber, Timestamp};
+    use crate::domain::{OrderNumber, StoreTimeZone, Timestamp};
 
     fn orders() -> Vec<OrderBrief> {
         [("1001", 11, 24), ("1002", 11, 3), ("1003", 10, 1)]
@@ -103,10 +97,11 @@ mod tests {
             .collect()
     }
 
-    fn when() -> When {
+    fn when() -> When<'static> {
+        static NEW_YORK_WINTER: StoreTimeZone = StoreTimeZone::FixedOffset(-300);
         When {
             now: Timestamp::from_civil(2025, 11, 28, 15, 0, 0),
-            utc_offset_minutes: -300,
+            zone: &NEW_YORK_WINTER,
         }
     }
 

@@ -2,13 +2,14 @@
 use super::*;
 use crate::conversation::summary::ShipmentSummary;
 use crate::domain::{
-    FinancialStatus, FulfillmentStatus, Money, OrderNumber, ShipmentStatus, Timestamp,
+    FinancialStatus, FulfillmentStatus, Money, OrderNumber, ShipmentStatus, StoreTimeZone,
+    Timestamp,
 };
 
-fn when() -> When {
+fn when() -> When<'static> {
     When {
         now: Timestamp::from_civil(2025, 11, 28, 15, 0, 0),
-        utc_offset_minutes: 0,
+        zone: &StoreTimeZone::Utc,
     }
 }
 
@@ -51,7 +52,7 @@ fn answers_a_shipped_order() {
 fn a_past_delivery_estimate_is_said_to_be_late() {
     let late = When {
         now: Timestamp::from_civil(2025, 12, 5, 15, 0, 0),
-        utc_offset_minutes: 0,
+        zone: &StoreTimeZone::Utc,
     };
     let text = English.answer(&summary(), late);
     assert!(
@@ -129,4 +130,23 @@ fn fixed_prompts_are_listed_once() {
     assert!(fixed.contains(&"Thanks for calling Acme.".to_string()));
     assert!(fixed.contains(&English.ask_order().to_string()));
     assert!(fixed.len() > 30);
+}
+
+#[test]
+fn dates_are_spoken_in_the_stores_zone_across_daylight_saving_time() {
+    let la = StoreTimeZone::named("America/Los_Angeles").unwrap();
+    let when = When {
+        now: Timestamp::from_civil(2026, 7, 10, 18, 0, 0),
+        zone: &la,
+    };
+    // 03:30 UTC on July 2nd is still July 1st in Los Angeles (UTC-7 in summer)...
+    assert_eq!(
+        super::super::spoken::date_en(Timestamp::from_civil(2026, 7, 2, 3, 30, 0), when),
+        "Wednesday, July 1st"
+    );
+    // ...and 07:30 UTC on January 2nd is January 1st (UTC-8 in winter), a year said.
+    assert_eq!(
+        super::super::spoken::date_en(Timestamp::from_civil(2027, 1, 2, 7, 30, 0), when),
+        "Friday, January 1st, 2027"
+    );
 }

@@ -62,6 +62,7 @@ pub mod clock;
 pub mod conversation;
 pub mod domain;
 pub mod error;
+mod forward;
 pub mod memory;
 pub mod privacy;
 pub mod provider;

@@ -32,30 +32,11 @@ pub trait IntentClassifier: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Classification, ClassifyError>;
 }
 
-#[async_trait]
-impl<T: IntentClassifier + ?Sized> IntentClassifier for Arc<T> {
-    fn name(&self) -> &'static str {
-        (**self).name()
-    }
+crate::forward::forward_to_inner!(IntentClassifier for [Arc, Box] {
+    fn name(&self) -> &'static str;
     async fn classify(
         &self,
         utterance: &Utterance,
         context: &ClassifyContext,
-    ) -> Result<Classification, ClassifyError> {
-        (**self).classify(utterance, context).await
-    }
-}
-
-#[async_trait]
-impl<T: IntentClassifier + ?Sized> IntentClassifier for Box<T> {
-    fn name(&self) -> &'static str {
-        (**self).name()
-    }
-    async fn classify(
-        &self,
-        utterance: &Utterance,
-        context: &ClassifyContext,
-    ) -> Result<Classification, ClassifyError> {
-        (**self).classify(utterance, context).await
-    }
-}
+    ) -> Result<Classification, ClassifyError>;
+});

@@ -40,50 +40,17 @@ pub trait OrderSource: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Vec<Order>, OrderSourceError>;
 }
 
-#[async_trait]
-impl<T: OrderSource + ?Sized> OrderSource for Arc<T> {
-    fn name(&self) -> &'static str {
-        (**self).name()
-    }
+crate::forward::forward_to_inner!(OrderSource for [Arc, Box] {
+    fn name(&self) -> &'static str;
     async fn order_by_number(
         &self,
         merchant: &MerchantId,
         number: &OrderNumber,
-    ) -> Result<Option<Order>, OrderSourceError> {
-        (**self).order_by_number(merchant, number).await
-    }
+    ) -> Result<Option<Order>, OrderSourceError>;
     async fn recent_orders_by_phone(
         &self,
         merchant: &MerchantId,
         phone: &PhoneNumber,
         limit: usize,
-    ) -> Result<Vec<Order>, OrderSourceError> {
-        (**self)
-            .recent_orders_by_phone(merchant, phone, limit)
-            .await
-    }
-}
-
-#[async_trait]
-impl<T: OrderSource + ?Sized> OrderSource for Box<T> {
-    fn name(&self) -> &'static str {
-        (**self).name()
-    }
-    async fn order_by_number(
-        &self,
-        merchant: &MerchantId,
-        number: &OrderNumber,
-    ) -> Result<Option<Order>, OrderSourceError> {
-        (**self).order_by_number(merchant, number).await
-    }
-    async fn recent_orders_by_phone(
-        &self,
-        merchant: &MerchantId,
-        phone: &PhoneNumber,
-        limit: usize,
-    ) -> Result<Vec<Order>, OrderSourceError> {
-        (**self)
-            .recent_orders_by_phone(merchant, phone, limit)
-            .await
-    }
-}
+    ) -> Result<Vec<Order>, OrderSourceError>;
+});

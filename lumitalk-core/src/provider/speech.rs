@@ -234,31 +234,11 @@ pub trait Speech: Send + Sync + std::fmt::Debug + 'static {
     }
 }
 
-#[async_trait]
-impl<T: Speech + ?Sized> Speech for Arc<T> {
-    fn name(&self) -> &'static str {
-        (**self).name()
-    }
-    async fn synthesize(&self, request: &SpeechRequest) -> Result<Audio, SpeechError> {
-        (**self).synthesize(request).await
-    }
-    async fn synthesize_stream(&self, request: &SpeechRequest) -> Result<AudioStream, SpeechError> {
-        (**self).synthesize_stream(request).await
-    }
-}
-
-#[async_trait]
-impl<T: Speech + ?Sized> Speech for Box<T> {
-    fn name(&self) -> &'static str {
-        (**self).name()
-    }
-    async fn synthesize(&self, request: &SpeechRequest) -> Result<Audio, SpeechError> {
-        (**self).synthesize(request).await
-    }
-    async fn synthesize_stream(&self, request: &SpeechRequest) -> Result<AudioStream, SpeechError> {
-        (**self).synthesize_stream(request).await
-    }
-}
+crate::forward::forward_to_inner!(Speech for [Arc, Box] {
+    fn name(&self) -> &'static str;
+    async fn synthesize(&self, request: &SpeechRequest) -> Result<Audio, SpeechError>;
+    async fn synthesize_stream(&self, request: &SpeechRequest) -> Result<AudioStream, SpeechError>;
+});
 
 #[cfg(test)]
 mod tests {

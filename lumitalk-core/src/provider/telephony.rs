@@ -176,24 +176,11 @@ pub trait Telephony: Send + Sync + std::fmt::Debug + 'static {
     async fn hang_up(&self, call: &CallId) -> Result<(), TelephonyError>;
 }
 
-#[async_trait]
-impl<T: Telephony + ?Sized> Telephony for Arc<T> {
-    fn name(&self) -> &'static str {
-        (**self).name()
-    }
-    fn parse_webhook(&self, request: &InboundRequest) -> Result<CallEvent, WebhookError> {
-        (**self).parse_webhook(request)
-    }
-    fn render(&self, reply: &Reply) -> RenderedReply {
-        (**self).render(reply)
-    }
-    async fn update_call(&self, call: &CallId, reply: &Reply) -> Result<(), TelephonyError> {
-        (**self).update_call(call, reply).await
-    }
-    async fn redirect_call(&self, call: &CallId, url: &Url) -> Result<(), TelephonyError> {
-        (**self).redirect_call(call, url).await
-    }
-    async fn hang_up(&self, call: &CallId) -> Result<(), TelephonyError> {
-        (**self).hang_up(call).await
-    }
-}
+crate::forward::forward_to_inner!(Telephony for [Arc, Box] {
+    fn name(&self) -> &'static str;
+    fn parse_webhook(&self, request: &InboundRequest) -> Result<CallEvent, WebhookError>;
+    fn render(&self, reply: &Reply) -> RenderedReply;
+    async fn update_call(&self, call: &CallId, reply: &Reply) -> Result<(), TelephonyError>;
+    async fn redirect_call(&self, call: &CallId, url: &Url) -> Result<(), TelephonyError>;
+    async fn hang_up(&self, call: &CallId) -> Result<(), TelephonyError>;
+});

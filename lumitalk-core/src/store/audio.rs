@@ -57,24 +57,11 @@ pub trait AudioStore: Send + Sync + std::fmt::Debug + 'static {
     }
 }
 
-#[async_trait]
-impl<T: AudioStore + ?Sized> AudioStore for Arc<T> {
-    fn name(&self) -> &'static str {
-        (**self).name()
-    }
-    async fn put(&self, audio: Audio, ttl: Duration) -> Result<AudioId, StoreError> {
-        (**self).put(audio, ttl).await
-    }
-    async fn get(&self, id: &AudioId) -> Result<Option<Audio>, StoreError> {
-        (**self).get(id).await
-    }
-    async fn remove(&self, ids: &[AudioId]) -> Result<usize, StoreError> {
-        (**self).remove(ids).await
-    }
-    async fn put_stream(&self, stream: AudioStream, ttl: Duration) -> Result<AudioId, StoreError> {
-        (**self).put_stream(stream, ttl).await
-    }
-    async fn get_stream(&self, id: &AudioId) -> Result<Option<AudioStream>, StoreError> {
-        (**self).get_stream(id).await
-    }
-}
+crate::forward::forward_to_inner!(AudioStore for [Arc, Box] {
+    fn name(&self) -> &'static str;
+    async fn put(&self, audio: Audio, ttl: Duration) -> Result<AudioId, StoreError>;
+    async fn get(&self, id: &AudioId) -> Result<Option<Audio>, StoreError>;
+    async fn remove(&self, ids: &[AudioId]) -> Result<usize, StoreError>;
+    async fn put_stream(&self, stream: AudioStream, ttl: Duration) -> Result<AudioId, StoreError>;
+    async fn get_stream(&self, id: &AudioId) -> Result<Option<AudioStream>, StoreError>;
+});

@@ -363,53 +363,32 @@ pub trait CallRecordStore: Send + Sync + std::fmt::Debug + 'static {
     async fn set_legal_hold(&self, call: &CallId, hold: bool) -> Result<bool, StoreError>;
 }
 
-#[async_trait]
-impl<T: CallRecordStore + ?Sized> CallRecordStore for Arc<T> {
-    fn name(&self) -> &'static str {
-        (**self).name()
-    }
-    async fn begin_call(&self, start: &CallStart) -> Result<(), StoreError> {
-        (**self).begin_call(start).await
-    }
-    async fn append_turn(&self, call: &CallId, turn: &TurnRecord) -> Result<bool, StoreError> {
-        (**self).append_turn(call, turn).await
-    }
+crate::forward::forward_to_inner!(CallRecordStore for [Arc, Box] {
+    fn name(&self) -> &'static str;
+    async fn begin_call(&self, start: &CallStart) -> Result<(), StoreError>;
+    async fn append_turn(&self, call: &CallId, turn: &TurnRecord) -> Result<bool, StoreError>;
     async fn finish_call(
         &self,
         call: &CallId,
         outcome: CallOutcome,
         ended_at: Timestamp,
-    ) -> Result<bool, StoreError> {
-        (**self).finish_call(call, outcome, ended_at).await
-    }
-    async fn get(&self, call: &CallId) -> Result<Option<CallRecord>, StoreError> {
-        (**self).get(call).await
-    }
+    ) -> Result<bool, StoreError>;
+    async fn get(&self, call: &CallId) -> Result<Option<CallRecord>, StoreError>;
     async fn list_by_caller(
         &self,
         caller: &PhoneNumber,
         merchant: Option<&MerchantId>,
-    ) -> Result<Vec<CallRecord>, StoreError> {
-        (**self).list_by_caller(caller, merchant).await
-    }
+    ) -> Result<Vec<CallRecord>, StoreError>;
     async fn delete_by_caller(
         &self,
         caller: &PhoneNumber,
         merchant: Option<&MerchantId>,
-    ) -> Result<Deleted, StoreError> {
-        (**self).delete_by_caller(caller, merchant).await
-    }
-    async fn delete_merchant(&self, merchant: &MerchantId) -> Result<Deleted, StoreError> {
-        (**self).delete_merchant(merchant).await
-    }
+    ) -> Result<Deleted, StoreError>;
+    async fn delete_merchant(&self, merchant: &MerchantId) -> Result<Deleted, StoreError>;
     async fn purge_expired(
         &self,
         now: Timestamp,
         policy: &RetentionPolicy,
-    ) -> Result<Deleted, StoreError> {
-        (**self).purge_expired(now, policy).await
-    }
-    async fn set_legal_hold(&self, call: &CallId, hold: bool) -> Result<bool, StoreError> {
-        (**self).set_legal_hold(call, hold).await
-    }
-}
+    ) -> Result<Deleted, StoreError>;
+    async fn set_legal_hold(&self, call: &CallId, hold: bool) -> Result<bool, StoreError>;
+});

@@ -41,24 +41,11 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug + 'static {
     }
 }
 
-#[async_trait]
-impl<T: SessionStore + ?Sized> SessionStore for Arc<T> {
-    fn name(&self) -> &'static str {
-        (**self).name()
-    }
-    async fn load(&self, call: &CallId) -> Result<Option<Bytes>, StoreError> {
-        (**self).load(call).await
-    }
-    async fn save(&self, call: &CallId, state: Bytes, ttl: Duration) -> Result<(), StoreError> {
-        (**self).save(call, state, ttl).await
-    }
-    async fn remove(&self, call: &CallId) -> Result<(), StoreError> {
-        (**self).remove(call).await
-    }
-    async fn len(&self) -> Result<usize, StoreError> {
-        (**self).len().await
-    }
-    async fn sweep_expired(&self) -> Result<usize, StoreError> {
-        (**self).sweep_expired().await
-    }
-}
+crate::forward::forward_to_inner!(SessionStore for [Arc, Box] {
+    fn name(&self) -> &'static str;
+    async fn load(&self, call: &CallId) -> Result<Option<Bytes>, StoreError>;
+    async fn save(&self, call: &CallId, state: Bytes, ttl: Duration) -> Result<(), StoreError>;
+    async fn remove(&self, call: &CallId) -> Result<(), StoreError>;
+    async fn len(&self) -> Result<usize, StoreError>;
+    async fn sweep_expired(&self) -> Result<usize, StoreError>;
+});

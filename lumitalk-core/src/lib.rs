@@ -98,3 +98,8 @@ pub use bytes::Bytes;
 pub use secrecy::{self, ExposeSecret, SecretString};
 #[doc(no_inline)]
 pub use url::Url;
+
+// The README's examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct OwnReadmeDoctests;

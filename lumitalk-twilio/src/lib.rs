@@ -106,3 +106,8 @@ pub use signature::{
 pub use telephony::TwilioTelephony;
 pub use twiml::{CONTENT_TYPE, MAX_REST_TWIML_CHARS, TwimlRenderer};
 pub use webhook::{WebhookKind, infer_kind, parse_form, parse_params};
+
+// The README's examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct OwnReadmeDoctests;

@@ -14,7 +14,7 @@
 //! mode runs on them), and conformance suites for implementations in `testing`
 //! (feature `testing`).
 //!
-//! The types the traits take are re-exported ([`async_trait`], [`Bytes`],
+//! The types the traits take are re-exported ([`async_trait`](macro@async_trait), [`Bytes`],
 //! [`Url`], [`SecretString`] and [`ExposeSecret`], and the [`secrecy`] crate), so
 //! an implementation of a trait needs no other dependency.
 //!

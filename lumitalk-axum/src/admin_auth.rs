@@ -41,12 +41,11 @@ fn estimated_bits(token: &str) -> f64 {
     len as f64 * (distinct.len().max(1) as f64).log2()
 }
 
-/// Compares two byte strings in time independent of where they differ.
+/// Compares two byte strings in time independent of where they differ (only
+/// of their lengths).
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    bool::from(a.ct_eq(b))
 }
 
 /// The outcome of checking one request's credentials.

@@ -112,6 +112,13 @@ pub use axum;
 pub use secrecy;
 pub use url;
 
+// The workspace README's examples run as doc tests here (that file is not in
+// the package; `cfg(doctest)` keeps it out of every other build).
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+// The README's examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct OwnReadmeDoctests;

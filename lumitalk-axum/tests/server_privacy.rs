@@ -21,6 +21,25 @@ async fn admin_requires_the_token() {
         )
         .await;
     assert_eq!(status, 401);
+    // The comparison is exact: one byte off, a prefix, a longer token, empty.
+    let last = if ADMIN_TOKEN.ends_with('x') { "y" } else { "x" };
+    let one_off = format!("{}{last}", &ADMIN_TOKEN[..ADMIN_TOKEN.len() - 1]);
+    let longer = format!("{ADMIN_TOKEN}x");
+    let prefix = &ADMIN_TOKEN[..ADMIN_TOKEN.len() - 1];
+    for wrong in [one_off.as_str(), prefix, longer.as_str(), ""] {
+        let (status, _) = server
+            .admin(Method::GET, "/admin/callers/+14085550111", Some(wrong))
+            .await;
+        assert_eq!(status, 401, "{wrong:?}");
+    }
+    let (status, _) = server
+        .admin(
+            Method::GET,
+            "/admin/callers/+14085550111",
+            Some(ADMIN_TOKEN),
+        )
+        .await;
+    assert_eq!(status, 200);
     let (status, _) = server
         .admin(Method::POST, "/admin/retention/purge", None)
         .await;

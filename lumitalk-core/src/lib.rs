@@ -14,6 +14,10 @@
 //! mode runs on them), and conformance suites for implementations in `testing`
 //! (feature `testing`).
 //!
+//! The types the traits take are re-exported ([`async_trait`](macro@async_trait), [`Bytes`],
+//! [`Url`], [`SecretString`] and [`ExposeSecret`], and the [`secrecy`] crate), so
+//! an implementation of a trait needs no other dependency.
+//!
 //! # Example
 //!
 //! Look up a demo order and classify what a caller said, offline:
@@ -82,3 +86,21 @@ pub use error::{
 pub use provider::*;
 pub use reply::{ListenSpec, Next, Prompt, Reply, TransferSpec};
 pub use store::*;
+
+// The types the traits above take, so that `lumitalk-core` is the only dependency
+// an implementation needs (`#[lumitalk_core::async_trait]`, `lumitalk_core::Url`, ...).
+// Their versions are this crate's: a crate naming `url` or `bytes` itself must pick
+// semver-compatible ones.
+#[doc(no_inline)]
+pub use async_trait::async_trait;
+#[doc(no_inline)]
+pub use bytes::Bytes;
+#[doc(no_inline)]
+pub use secrecy::{self, ExposeSecret, SecretString};
+#[doc(no_inline)]
+pub use url::Url;
+
+// The README's examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct OwnReadmeDoctests;

@@ -132,3 +132,8 @@ pub use config::{
 };
 pub use speech::ElevenLabsSpeech;
 pub use wire::VoiceSettings;
+
+// The README's examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct OwnReadmeDoctests;

@@ -83,3 +83,8 @@ pub use config::{
     ConfigError, ConfigProblem, DEFAULT_BASE_URL, DEFAULT_MAX_COMPLETION_TOKENS, DEFAULT_MODEL,
     DEFAULT_TIMEOUT, OpenAiConfig, OpenAiConfigBuilder,
 };
+
+// The README's examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct OwnReadmeDoctests;

@@ -117,3 +117,8 @@ pub use error::throttle_wait;
 pub use orders::ShopifyOrderSource;
 pub use search::{SearchQuery, quote};
 pub use wire::{MAX_ORDERS_PER_PHONE, QueryCost, ThrottleStatus};
+
+// The README's examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct OwnReadmeDoctests;

@@ -84,3 +84,8 @@ mod worker;
 pub use config::{ENV_PATH, ENV_SYNCHRONOUS, SqliteConfig, Synchronous};
 pub use lumitalk_core::CallRecordStore;
 pub use store::SqliteCallRecordStore;
+
+// The README's examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct OwnReadmeDoctests;

@@ -76,6 +76,9 @@ impl Default for Routes {
 }
 
 /// REST credentials.
+// Read only by the REST client; the configuration (and its checks) is the same
+// with or without the `rest` feature.
+#[cfg_attr(not(feature = "rest"), allow(dead_code))]
 #[derive(Clone)]
 pub(crate) enum Credentials {
     AuthToken(SecretString),

@@ -58,6 +58,7 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &[u8]) -> Telephon
 }
 
 /// A success body that could not be read.
+#[cfg(feature = "rest")]
 pub(crate) fn invalid_response(why: impl std::fmt::Display) -> TelephonyError {
     TelephonyError::InvalidResponse {
         provider: PROVIDER,
@@ -66,6 +67,7 @@ pub(crate) fn invalid_response(why: impl std::fmt::Display) -> TelephonyError {
 }
 
 /// A failure before any HTTP status arrived.
+#[cfg(feature = "rest")]
 pub(crate) fn from_transport(err: &reqwest::Error, timeout: Duration) -> TelephonyError {
     if err.is_timeout() {
         TelephonyError::Timeout {
@@ -91,6 +93,18 @@ pub(crate) fn from_transport(err: &reqwest::Error, timeout: Duration) -> Telepho
                 "request failed".into()
             },
         }
+    }
+}
+
+/// A call-control request in a build without the `rest` feature (no HTTP client):
+/// permanent, and it says what to change.
+#[cfg(not(feature = "rest"))]
+pub(crate) fn rest_disabled(update: &str) -> TelephonyError {
+    TelephonyError::InvalidRequest {
+        provider: PROVIDER,
+        message: format!(
+            "call control ({update}) needs lumitalk-twilio's `rest` feature, which this build leaves out"
+        ),
     }
 }
 

@@ -11,8 +11,12 @@
 //! - **TwiML out**: [`TwimlRenderer`] renders core's
 //!   [`Reply`](lumitalk_core::Reply), with prompts inside `<Gather>` so callers can
 //!   barge in; every text and attribute is escaped.
-//! - **Call control**: [`TwilioClient`] redirects, replaces the TwiML of, or ends a
-//!   live call through the REST API; failures are classified once, in [`classify`].
+//! - **Call control** (feature `rest`, on by default): [`TwilioClient`] redirects,
+//!   replaces the TwiML of, or ends a live call through the REST API; failures are
+//!   classified once, in [`classify`]. Without `rest` the crate has no HTTP client,
+//!   and `TwilioTelephony`'s call-control methods return
+//!   [`TelephonyError::InvalidRequest`](lumitalk_core::TelephonyError::InvalidRequest)
+//!   saying the feature is needed (a server that only answers webhooks never calls them).
 //! - **Media Streams**: [`media`] has the WebSocket message types and a G.711 μ-law
 //!   codec, for a future low-latency streaming mode.
 //! - Feature `axum`: [`extract::TwilioWebhook`], an extractor that rebuilds the
@@ -91,7 +95,9 @@ pub mod twiml;
 pub mod webhook;
 pub mod wire;
 
-pub use client::{CallUpdate, TwilioClient};
+pub use client::CallUpdate;
+#[cfg(feature = "rest")]
+pub use client::TwilioClient;
 pub use config::{ConfigError, Routes, TwilioConfig, TwilioConfigBuilder};
 pub use error::classify;
 pub use signature::{
@@ -100,3 +106,8 @@ pub use signature::{
 pub use telephony::TwilioTelephony;
 pub use twiml::{CONTENT_TYPE, MAX_REST_TWIML_CHARS, TwimlRenderer};
 pub use webhook::{WebhookKind, infer_kind, parse_form, parse_params};
+
+// The README's examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct OwnReadmeDoctests;

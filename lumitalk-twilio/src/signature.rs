@@ -31,6 +31,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 type HmacSha1 = Hmac<Sha1>;
 
@@ -121,7 +122,8 @@ pub fn validate_signature_with_body(
     validate_signature(url, &[], header, auth_token)?;
     let claimed = body_sha256_param(url).ok_or(SignatureError::MissingBodyHash)?;
     let actual = body_sha256_hex(body);
-    if constant_time_eq(claimed.to_ascii_lowercase().as_bytes(), actual.as_bytes()) {
+    let claimed = claimed.to_ascii_lowercase();
+    if bool::from(claimed.as_bytes().ct_eq(actual.as_bytes())) {
         Ok(())
     } else {
         Err(SignatureError::BodyHashMismatch)
@@ -147,13 +149,6 @@ fn body_sha256_param(url: &str) -> Option<String> {
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == "bodySHA256")
         .map(|(_, v)| v.into_owned())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn new_mac(auth_token: &SecretString) -> HmacSha1 {
@@ -389,6 +384,23 @@ mod tests {
             validate_signature_with_body(&url, b"{}", sig, &token()),
             Err(SignatureError::BodyHashMismatch)
         );
+    }
+
+    #[test]
+    fn body_hash_comparison_is_exact_equality() {
+        let check = |hash: &str| {
+            let url = format!("https://mycompany.com/myapp.php?bodySHA256={hash}");
+            let sig = sign(&url, &[], &token());
+            validate_signature_with_body(&url, BODY.as_bytes(), &sig, &token())
+        };
+        assert_eq!(check(BODY_HASH), Ok(()));
+        assert_eq!(check(&BODY_HASH.to_ascii_uppercase()), Ok(()));
+        let one_off = format!("{}1", &BODY_HASH[..BODY_HASH.len() - 1]);
+        let truncated = &BODY_HASH[..BODY_HASH.len() - 1];
+        let longer = format!("{BODY_HASH}0");
+        for bad in [one_off.as_str(), truncated, longer.as_str(), ""] {
+            assert_eq!(check(bad), Err(SignatureError::BodyHashMismatch), "{bad}");
+        }
     }
 
     #[test]

@@ -8,7 +8,9 @@ use lumitalk_core::{
 use secrecy::SecretString;
 use url::Url;
 
-use crate::client::{CallUpdate, TwilioClient};
+use crate::client::CallUpdate;
+#[cfg(feature = "rest")]
+use crate::client::TwilioClient;
 use crate::config::{ConfigError, TwilioConfig};
 use crate::error::PROVIDER;
 use crate::signature::{SIGNATURE_HEADER, SignatureError, validate_signature};
@@ -16,7 +18,9 @@ use crate::twiml::{CONTENT_TYPE, TwimlRenderer};
 use crate::webhook::{WebhookKind, infer_kind, parse_form, parse_params};
 
 /// Twilio behind core's [`Telephony`] trait: signed webhooks in, TwiML out, and
-/// live call control over REST.
+/// live call control over REST (feature `rest`; without it `update_call`,
+/// `redirect_call` and `hang_up` return [`TelephonyError::InvalidRequest`] naming
+/// the feature).
 ///
 /// `parse_webhook` checks `X-Twilio-Signature` against the configured auth token
 /// and the request's full public URL ([`InboundRequest::url`], which the server
@@ -27,6 +31,7 @@ use crate::webhook::{WebhookKind, infer_kind, parse_form, parse_params};
 pub struct TwilioTelephony {
     config: TwilioConfig,
     renderer: TwimlRenderer,
+    #[cfg(feature = "rest")]
     client: TwilioClient,
     /// `None` only when built by [`TwilioTelephony::without_signature_checks`].
     verify_with: Option<SecretString>,
@@ -37,7 +42,8 @@ impl TwilioTelephony {
     ///
     /// # Errors
     /// [`ConfigError`] when `config` has no auth token (Twilio signs webhooks with
-    /// it, even when REST calls use an API key) or the HTTP client cannot be built.
+    /// it, even when REST calls use an API key) or the HTTP client cannot be built
+    /// (feature `rest`).
     pub fn new(config: TwilioConfig) -> Result<Self, ConfigError> {
         let Some(token) = config.auth_token.clone() else {
             return Err(ConfigError {
@@ -56,13 +62,14 @@ impl TwilioTelephony {
     /// calls and caller input; never use it on a public address.
     ///
     /// # Errors
-    /// [`ConfigError`] if the HTTP client cannot be built.
+    /// [`ConfigError`] if the HTTP client cannot be built (feature `rest`).
     pub fn without_signature_checks(config: TwilioConfig) -> Result<Self, ConfigError> {
         Self::build(config, None)
     }
 
     fn build(config: TwilioConfig, verify_with: Option<SecretString>) -> Result<Self, ConfigError> {
         Ok(TwilioTelephony {
+            #[cfg(feature = "rest")]
             client: TwilioClient::new(&config)?,
             renderer: TwimlRenderer::new(config.clone()),
             config,
@@ -81,6 +88,7 @@ impl TwilioTelephony {
     }
 
     /// The REST client.
+    #[cfg(feature = "rest")]
     pub fn client(&self) -> &TwilioClient {
         &self.client
     }
@@ -106,8 +114,17 @@ impl TwilioTelephony {
         .map(|(_, kind)| kind)
     }
 
+    #[cfg(feature = "rest")]
     async fn update(&self, call: &CallId, update: CallUpdate) -> Result<(), TelephonyError> {
         self.client.update_call(call, &update).await.map(|_| ())
+    }
+
+    // The trait's call-control methods stay implemented without an HTTP client, so
+    // a webhook-only build still has a `Telephony`; asking one to control a call
+    // is a configuration mistake, reported as a permanent error.
+    #[cfg(not(feature = "rest"))]
+    async fn update(&self, _call: &CallId, update: CallUpdate) -> Result<(), TelephonyError> {
+        Err(crate::error::rest_disabled(update.kind()))
     }
 }
 
@@ -179,5 +196,40 @@ impl Telephony for TwilioTelephony {
 
     async fn hang_up(&self, call: &CallId) -> Result<(), TelephonyError> {
         self.update(call, CallUpdate::Complete).await
+    }
+}
+
+#[cfg(all(test, not(feature = "rest")))]
+mod tests {
+    use lumitalk_core::{ErrorKind, Next, Reply, Telephony};
+    use secrecy::SecretString;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn call_control_without_rest_is_a_permanent_error_naming_the_feature() {
+        let config = TwilioConfig::builder()
+            .account_sid("ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX")
+            .auth_token(SecretString::from("12345"))
+            .public_url("https://bot.example.com")
+            .build()
+            .unwrap();
+        let twilio = TwilioTelephony::new(config).unwrap();
+        let call = CallId::new("CA0123456789abcdef0123456789abcdef");
+        let reply = Reply {
+            prompts: vec![],
+            next: Next::HangUp,
+        };
+        let url = Url::parse("https://bot.example.com/twilio/voice").unwrap();
+        for result in [
+            twilio.update_call(&call, &reply).await,
+            twilio.redirect_call(&call, &url).await,
+            twilio.hang_up(&call).await,
+        ] {
+            let e = result.unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+            assert!(!e.is_retryable());
+            assert!(e.to_string().contains("`rest` feature"), "{e}");
+        }
     }
 }

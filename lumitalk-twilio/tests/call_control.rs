@@ -1,5 +1,6 @@
 //! REST call control against wiremock: the outgoing request (method, path, auth,
 //! form body) and one test per error-classification row.
+#![cfg(feature = "rest")]
 
 use std::time::Duration;
 

@@ -8,6 +8,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
 use url::Url;
 
 use crate::domain::{CallId, PhoneNumber, Region, Utterance};
@@ -174,14 +175,6 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Compares two byte strings in time that depends only on their lengths.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn phone(s: Option<&str>) -> Option<PhoneNumber> {
     s.and_then(|s| PhoneNumber::parse(s, Region::NANP).ok())
 }
@@ -199,7 +192,8 @@ impl Telephony for SimulatedTelephony {
             .trim()
             .to_ascii_lowercase();
         let expected = self.sign(&request.url, &request.body);
-        if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+        // Time independent of where the signatures differ (only of their lengths).
+        if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
             return Err(WebhookError::InvalidSignature);
         }
         let event: SimulatedEvent = serde_json::from_slice(&request.body)
@@ -329,11 +323,31 @@ mod tests {
     }
 
     #[test]
-    fn constant_time_eq_compares_bytes() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
-        assert!(constant_time_eq(b"", b""));
+    fn signature_comparison_is_exact_equality() {
+        let t = carrier();
+        let req = t.signed_request(
+            &url(),
+            &SimulatedEvent::new("SIM1", None, None, SimulatedKind::Incoming),
+        );
+        let with_signature = |sig: String| {
+            let mut r = req.clone();
+            r.headers.retain(|(k, _)| k != SIGNATURE_HEADER);
+            r.headers.push((SIGNATURE_HEADER.into(), sig));
+            t.parse_webhook(&r)
+        };
+        let good = t.sign(&req.url, &req.body);
+        assert!(with_signature(good.clone()).is_ok());
+        assert!(with_signature(good.to_ascii_uppercase()).is_ok());
+        let last = if good.ends_with('0') { "1" } else { "0" };
+        let one_off = format!("{}{last}", &good[..good.len() - 1]);
+        for bad in [
+            one_off,
+            good[..good.len() - 1].into(),
+            format!("{good}0"),
+            String::new(),
+        ] {
+            assert_eq!(with_signature(bad), Err(WebhookError::InvalidSignature));
+        }
     }
 
     #[tokio::test]

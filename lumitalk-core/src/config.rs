@@ -325,6 +325,22 @@ impl Problems {
         }
     }
 
+    /// [`require`](Self::require) then [`check`](Self::check).
+    pub fn require_checked<T, U>(
+        &mut self,
+        setting: Setting,
+        value: Option<Given<T>>,
+        check: impl FnOnce(T) -> Result<U, String>,
+    ) -> Option<U> {
+        match value {
+            None => {
+                self.missing(setting);
+                None
+            }
+            Some(v) => self.check(setting, v, check),
+        }
+    }
+
     /// Like [`check`](Self::check) for an optional value: `Some(default)` when
     /// it is not given, `None` when it is given and unusable.
     pub fn check_or<T, U>(
@@ -499,7 +515,11 @@ mod tests {
         let mut p = Problems::default();
         let a = p.check(TOKEN, Given::by_builder(3), |n: u32| Ok::<_, String>(n * 2));
         let b = p.check_or(TIMEOUT, None::<Given<u32>>, 7, |_| Err("unused".into()));
-        assert_eq!(p.finish(KIND, || Some(a? + b?)).unwrap(), 13);
+        let c = p.require_checked(TOKEN, Some(Given::by_builder(1)), |n: u32| Ok(n));
+        assert_eq!(p.finish(KIND, || Some(a? + b? + c?)).unwrap(), 14);
+        let mut p = Problems::default();
+        assert_eq!(p.require_checked(TOKEN, None::<Given<u32>>, |n| Ok(n)), None);
+        assert!(p.into_error(KIND).problems()[0].is_missing());
         let mut p = Problems::default();
         let c = p.check(TOKEN, Given::from_env(0), |_: u32| Err::<u32, _>("zero".into()));
         let err = p.finish(KIND, || c).unwrap_err();

@@ -134,6 +134,13 @@ impl<T> Given<T> {
     }
 }
 
+impl<T: Default> Default for Given<T> {
+    /// The default value, as if given to the builder.
+    fn default() -> Self {
+        Given::by_builder(T::default())
+    }
+}
+
 impl<T: fmt::Debug> fmt::Debug for Given<T> {
     /// The value's own `Debug` (a `SecretString` stays redacted) and its source.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

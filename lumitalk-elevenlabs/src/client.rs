@@ -5,12 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use lumitalk_core::config::{Problems, Source};
 use lumitalk_core::{AudioFormat, Language, SpeechError};
 use reqwest::header::{HeaderValue, USER_AGENT};
 use url::Url;
 
 use crate::check;
-use crate::config::{ConfigError, ConfigProblem, ElevenLabsConfig};
+use crate::config::{ConfigError, ElevenLabsConfig, HTTP_CLIENT, KIND};
 use crate::error::{self, classify, timed_out, transport};
 use crate::model;
 use crate::wire::TextToSpeechBody;
@@ -45,18 +46,21 @@ pub(crate) struct Client {
 
 impl Client {
     pub(crate) fn new(config: ElevenLabsConfig) -> Result<Self, ConfigError> {
-        // Redirects are not followed: reqwest strips `Authorization` on a cross-host
-        // redirect but not a custom `xi-api-key` header, which would leak the key.
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(config.timeout)
-            .build()
-            .map_err(|e| ConfigError {
-                problems: vec![ConfigProblem {
-                    setting: "http_client",
-                    reason: e.to_string(),
-                }],
-            })?;
+        let http = match &config.http_client {
+            Some(injected) => injected.clone(),
+            // Redirects are not followed: reqwest strips `Authorization` on a cross-host
+            // redirect but not a custom `xi-api-key` header, which would leak the key.
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(config.timeout)
+                .build()
+                .map_err(|e| {
+                    let mut p = Problems::default();
+                    let reason = format!("the default HTTP client could not be built ({e}); inject one");
+                    p.invalid(HTTP_CLIENT, Source::Builder, reason);
+                    p.into_error(KIND)
+                })?,
+        };
         Ok(Client {
             http,
             config: Arc::new(config),

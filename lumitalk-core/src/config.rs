@@ -381,7 +381,10 @@ impl Problems {
         {
             return Ok(config);
         }
-        debug_assert!(!self.list.is_empty(), "a value was dropped without a problem");
+        debug_assert!(
+            !self.list.is_empty(),
+            "a value was dropped without a problem"
+        );
         Err(self.into_error(kind))
     }
 
@@ -491,7 +494,10 @@ mod tests {
         );
         assert!(err.names("token") && err.names("ACME_TIMEOUT_MS"));
         assert!(err.problems()[0].is_missing());
-        assert_eq!(err.problems()[1].to_string(), "ACME_TIMEOUT_MS: expected milliseconds");
+        assert_eq!(
+            err.problems()[1].to_string(),
+            "ACME_TIMEOUT_MS: expected milliseconds"
+        );
         assert_eq!(err.problems()[0].to_string(), ".token(..) is missing");
     }
 
@@ -505,7 +511,10 @@ mod tests {
         let mut env = Lookup::new(&get);
         assert!(env.text(TOKEN).is_none(), "blank is unset");
         assert!(env.text(CLIENT).is_none(), "no variable, never read");
-        assert!(env.parse(TIMEOUT, |v| v.parse::<u64>().map_err(|_| v.to_string())).is_none());
+        assert!(
+            env.parse(TIMEOUT, |v| v.parse::<u64>().map_err(|_| v.to_string()))
+                .is_none()
+        );
         let mut p = env.into_problems();
         assert_eq!(p.origin(), Source::Env);
         p.missing_because(TOKEN, format!("{} is set", p.name(TIMEOUT)));
@@ -522,13 +531,18 @@ mod tests {
         let mut p = Problems::default();
         let a = p.check(TOKEN, Given::by_builder(3), |n: u32| Ok::<_, String>(n * 2));
         let b = p.check_or(TIMEOUT, None::<Given<u32>>, 7, |_| Err("unused".into()));
-        let c = p.require_checked(TOKEN, Some(Given::by_builder(1)), |n: u32| Ok(n));
+        let c = p.require_checked(TOKEN, Some(Given::by_builder(1)), Ok::<u32, String>);
         assert_eq!(p.finish(KIND, || Some(a? + b? + c?)).unwrap(), 14);
         let mut p = Problems::default();
-        assert_eq!(p.require_checked(TOKEN, None::<Given<u32>>, |n| Ok(n)), None);
+        assert_eq!(
+            p.require_checked(TOKEN, None::<Given<u32>>, Ok::<u32, String>),
+            None
+        );
         assert!(p.into_error(KIND).problems()[0].is_missing());
         let mut p = Problems::default();
-        let c = p.check(TOKEN, Given::from_env(0), |_: u32| Err::<u32, _>("zero".into()));
+        let c = p.check(TOKEN, Given::from_env(0), |_: u32| {
+            Err::<u32, _>("zero".into())
+        });
         let err = p.finish(KIND, || c).unwrap_err();
         assert_eq!(err.problems()[0].name(), "ACME_TOKEN");
         assert_eq!(err.problems()[0].reason(), Some("zero"));

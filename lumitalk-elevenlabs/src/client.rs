@@ -56,7 +56,8 @@ impl Client {
                 .build()
                 .map_err(|e| {
                     let mut p = Problems::default();
-                    let reason = format!("the default HTTP client could not be built ({e}); inject one");
+                    let reason =
+                        format!("the default HTTP client could not be built ({e}); inject one");
                     p.invalid(HTTP_CLIENT, Source::Builder, reason);
                     p.into_error(KIND)
                 })?,

@@ -88,7 +88,10 @@ impl fmt::Debug for ElevenLabsConfig {
             .field("voice_settings", &self.voice_settings)
             .field("timeout", &self.timeout)
             .field("max_chars", &self.max_chars)
-            .field("http_client", &self.http_client.as_ref().map(|_| "<injected>"))
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<injected>"),
+            )
             .finish()
     }
 }
@@ -327,9 +330,11 @@ impl ElevenLabsConfigBuilder {
                 p.invalid(setting, self.voice_settings.source, reason);
             }
         }
-        let timeout = p.check_or(TIMEOUT, self.timeout, DEFAULT_TIMEOUT, |t| match t.is_zero() {
-            true => Err("must be more than zero".into()),
-            false => Ok(t),
+        let timeout = p.check_or(TIMEOUT, self.timeout, DEFAULT_TIMEOUT, |t| {
+            match t.is_zero() {
+                true => Err("must be more than zero".into()),
+                false => Ok(t),
+            }
         });
         let max_chars = p.check_or(MAX_CHARS, self.max_chars, None, |n| match n {
             0 => Err("must be more than zero".into()),
@@ -454,7 +459,10 @@ mod tests {
         ] {
             assert!(names.contains(&expected), "{expected} not in {names:?}");
         }
-        assert!(err.to_string().contains("ELEVENLABS_API_KEY is missing"), "{err}");
+        assert!(
+            err.to_string().contains("ELEVENLABS_API_KEY is missing"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -472,12 +480,10 @@ mod tests {
             "invalid ElevenLabs configuration: ElevenLabsConfig::builder().voice_id(..) is missing; \
              ElevenLabsConfig::builder().voice_settings(..): speed 3 is outside 0.7..=1.2"
         );
-        let err = ElevenLabsConfigBuilder::from_lookup(lookup(&[
-            (env::API_KEY, "k"),
-            (env::SPEED, "3"),
-        ]))
-        .build()
-        .unwrap_err();
+        let err =
+            ElevenLabsConfigBuilder::from_lookup(lookup(&[(env::API_KEY, "k"), (env::SPEED, "3")]))
+                .build()
+                .unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid ElevenLabs configuration: ELEVENLABS_VOICE_ID is missing; \

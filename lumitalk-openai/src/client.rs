@@ -9,9 +9,7 @@ use lumitalk_core::config::{Problems, Setting, Source};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
 
-use crate::config::{
-    API_KEY, ConfigError, HTTP_CLIENT, KIND, ORGANIZATION, OpenAiConfig, PROJECT,
-};
+use crate::config::{API_KEY, ConfigError, HTTP_CLIENT, KIND, ORGANIZATION, OpenAiConfig, PROJECT};
 use crate::error::{classify_http_error, classify_transport_error, invalid_response};
 use crate::wire::{ChatRequest, ChatResponse};
 

@@ -132,7 +132,10 @@ impl fmt::Debug for OpenAiConfig {
             .field("reasoning_effort", &self.reasoning_effort)
             .field("organization", &self.organization)
             .field("project", &self.project)
-            .field("http_client", &self.http_client.as_ref().map(|_| "<injected>"))
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<injected>"),
+            )
             .finish()
     }
 }
@@ -187,7 +190,10 @@ impl fmt::Debug for OpenAiConfigBuilder {
             .field("timeout", &self.timeout)
             .field("max_completion_tokens", &self.max_completion_tokens)
             .field("reasoning_effort", &self.reasoning_effort)
-            .field("http_client", &self.http_client.as_ref().map(|_| "<injected>"))
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<injected>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -345,9 +351,13 @@ impl OpenAiConfigBuilder {
             .api_key
             .filter(|k| !k.value.expose_secret().trim().is_empty());
         let api_key = p.require_checked(API_KEY, api_key, check_api_key);
-        let base_url = self.base_url.unwrap_or(Given::by_builder(DEFAULT_BASE_URL.into()));
+        let base_url = self
+            .base_url
+            .unwrap_or(Given::by_builder(DEFAULT_BASE_URL.into()));
         let base_url = p.check(BASE_URL, base_url, |u| parse_base_url(&u));
-        let model = self.model.unwrap_or(Given::by_builder(DEFAULT_MODEL.into()));
+        let model = self
+            .model
+            .unwrap_or(Given::by_builder(DEFAULT_MODEL.into()));
         let model = p.check(MODEL, model, |m| {
             if m.trim().is_empty() || m.chars().any(char::is_whitespace) {
                 return Err("must be a model name without spaces".into());
@@ -364,7 +374,13 @@ impl OpenAiConfigBuilder {
             MAX_COMPLETION_TOKENS,
             self.max_completion_tokens,
             DEFAULT_MAX_COMPLETION_TOKENS,
-            |n| if n == 0 { Err("must be at least 1".into()) } else { Ok(n) },
+            |n| {
+                if n == 0 {
+                    Err("must be at least 1".into())
+                } else {
+                    Ok(n)
+                }
+            },
         );
         let reasoning_model = model.as_deref().is_some_and(is_reasoning_model);
         let reasoning_effort = p.check_or(REASONING_EFFORT, self.reasoning_effort, None, |e| {

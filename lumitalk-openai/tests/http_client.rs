@@ -36,7 +36,10 @@ async fn an_injected_client_sends_its_headers_and_ours() {
     });
     assert!(c.config().http_client().is_some());
     let got = c
-        .classify(&Utterance::speech("where is my order", Some(0.9)), &context())
+        .classify(
+            &Utterance::speech("where is my order", Some(0.9)),
+            &context(),
+        )
         .await
         .unwrap();
     assert_eq!(got.intent, Intent::Human);
@@ -60,7 +63,10 @@ async fn a_redirect_is_an_invalid_response_and_is_not_followed() {
         .mount(&server)
         .await;
     let err = classifier(&server)
-        .classify(&Utterance::speech("where is my order", Some(0.9)), &context())
+        .classify(
+            &Utterance::speech("where is my order", Some(0.9)),
+            &context(),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{err}");

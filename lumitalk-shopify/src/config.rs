@@ -135,7 +135,10 @@ impl fmt::Debug for ShopifyConfig {
             .field("base_url", &self.base_url.as_str())
             .field("timeout", &self.timeout)
             .field("phone_region", &self.phone_region.calling_code())
-            .field("http_client", &self.http_client.as_ref().map(|_| "<injected>"))
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<injected>"),
+            )
             .finish()
     }
 }
@@ -289,7 +292,10 @@ impl fmt::Debug for ShopifyConfigBuilder {
             .field("api_version", &self.api_version)
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
-            .field("http_client", &self.http_client.as_ref().map(|_| "<injected>"))
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<injected>"),
+            )
             .finish_non_exhaustive()
     }
 }

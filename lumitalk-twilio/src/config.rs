@@ -138,7 +138,10 @@ impl fmt::Debug for TwilioConfig {
             .field("speech_model", &self.speech_model)
             .field("speech_timeout_secs", &self.speech_timeout_secs)
             .field("request_timeout", &self.request_timeout)
-            .field("http_client", &self.http_client.as_ref().map(|_| "<injected>"))
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<injected>"),
+            )
             .finish()
     }
 }
@@ -283,7 +286,10 @@ impl fmt::Debug for TwilioConfigBuilder {
             .field("routes", &self.routes)
             .field("speech_model", &self.speech_model)
             .field("speech_timeout", &self.speech_timeout)
-            .field("http_client", &self.http_client.as_ref().map(|_| "<injected>"))
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<injected>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -401,13 +407,17 @@ impl TwilioConfigBuilder {
                 false => Ok(u),
             }
         });
-        let api_base = (self.api_base.take())
-            .unwrap_or(Given::by_builder(DEFAULT_API_BASE_URL.into()));
+        let api_base =
+            (self.api_base.take()).unwrap_or(Given::by_builder(DEFAULT_API_BASE_URL.into()));
         let api_base = p.check(API_BASE, api_base, |raw| http_url(&raw));
         if let Some(sid) = &self.account_sid
             && !is_sid(&sid.value, "AC")
         {
-            p.invalid(ACCOUNT_SID, sid.source, "must be `AC` followed by 32 letters or digits");
+            p.invalid(
+                ACCOUNT_SID,
+                sid.source,
+                "must be `AC` followed by 32 letters or digits",
+            );
         }
         let credentials = credentials(&mut p, &self);
         let speech_timeout_secs = speech_timeout(&mut p, &self);
@@ -437,7 +447,11 @@ fn credentials(p: &mut Problems, b: &TwilioConfigBuilder) -> Option<Credentials>
     let credentials = match (&b.api_key_sid, &b.api_key_secret) {
         (Some(sid), Some(secret)) => {
             if !is_sid(&sid.value, "SK") {
-                p.invalid(API_KEY_SID, sid.source, "must be `SK` followed by 32 letters or digits");
+                p.invalid(
+                    API_KEY_SID,
+                    sid.source,
+                    "must be `SK` followed by 32 letters or digits",
+                );
             }
             Some(Credentials::ApiKey {
                 sid: sid.value.clone(),
@@ -454,7 +468,10 @@ fn credentials(p: &mut Problems, b: &TwilioConfigBuilder) -> Option<Credentials>
             p.missing_because(API_KEY_SID, hint);
             None
         }
-        (None, None) => b.auth_token.clone().map(|t| Credentials::AuthToken(t.value)),
+        (None, None) => b
+            .auth_token
+            .clone()
+            .map(|t| Credentials::AuthToken(t.value)),
     };
     let any_credential =
         b.auth_token.is_some() || b.api_key_sid.is_some() || b.api_key_secret.is_some();
@@ -477,7 +494,11 @@ fn speech_timeout(p: &mut Problems, b: &TwilioConfigBuilder) -> u32 {
     if let Some(model) = &b.speech_model
         && (model.value.is_empty() || !model.value.bytes().all(|b| b.is_ascii_graphic()))
     {
-        p.invalid(SPEECH_MODEL, model.source, "must be a model name without spaces");
+        p.invalid(
+            SPEECH_MODEL,
+            model.source,
+            "must be a model name without spaces",
+        );
     }
     let Some(raw) = &b.speech_timeout else {
         return DEFAULT_SPEECH_TIMEOUT_SECS;

@@ -224,6 +224,14 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
+    /// One problem with a setting given to the builder, found after `build()`
+    /// (an HTTP client that cannot be created, a token that is not a header value).
+    pub fn invalid(kind: ConfigKind, setting: Setting, reason: impl Into<String>) -> Self {
+        let mut p = Problems::default();
+        p.invalid(setting, Source::Builder, reason);
+        p.into_error(kind)
+    }
+
     /// Which configuration failed to build.
     pub fn kind(&self) -> ConfigKind {
         self.kind
@@ -518,6 +526,11 @@ mod tests {
         let mut p = env.into_problems();
         assert_eq!(p.origin(), Source::Env);
         p.missing_because(TOKEN, format!("{} is set", p.name(TIMEOUT)));
+        let one = ConfigError::invalid(KIND, CLIENT, "no TLS");
+        assert_eq!(
+            one.to_string(),
+            "invalid Acme configuration: AcmeConfig::builder().http_client(..): no TLS"
+        );
         let err = p.into_error(KIND);
         assert_eq!(
             err.to_string(),

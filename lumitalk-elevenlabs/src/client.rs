@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use lumitalk_core::config::{Problems, Source};
 use lumitalk_core::{AudioFormat, Language, SpeechError};
 use reqwest::header::{HeaderValue, USER_AGENT};
 use url::Url;
@@ -55,11 +54,9 @@ impl Client {
                 .connect_timeout(config.timeout)
                 .build()
                 .map_err(|e| {
-                    let mut p = Problems::default();
                     let reason =
                         format!("the default HTTP client could not be built ({e}); inject one");
-                    p.invalid(HTTP_CLIENT, Source::Builder, reason);
-                    p.into_error(KIND)
+                    ConfigError::invalid(KIND, HTTP_CLIENT, reason)
                 })?,
         };
         Ok(Client {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use lumitalk_core::ClassifyError;
-use lumitalk_core::config::{Problems, Setting, Source};
+use lumitalk_core::config::Setting;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
 
@@ -161,9 +161,7 @@ fn header_value(setting: Setting, value: &str) -> Result<HeaderValue, ConfigErro
 }
 
 fn config_error(setting: Setting, reason: String) -> ConfigError {
-    let mut p = Problems::default();
-    p.invalid(setting, Source::Builder, reason);
-    p.into_error(KIND)
+    ConfigError::invalid(KIND, setting, reason)
 }
 
 /// Logs a failure before the response's status at DEBUG (its kind only: transport

@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lumitalk_core::OrderSourceError;
-use lumitalk_core::config::{Problems, Source};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
@@ -31,14 +30,9 @@ fn default_http_client(timeout: Duration) -> Result<reqwest::Client, ConfigError
         .connect_timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|_| {
-            let mut p = Problems::default();
-            p.invalid(
-                HTTP_CLIENT,
-                Source::Builder,
-                "the default HTTP client could not be built; inject one",
-            );
-            p.into_error(KIND)
+        .map_err(|e| {
+            let reason = format!("the default HTTP client could not be built ({e}); inject one");
+            ConfigError::invalid(KIND, HTTP_CLIENT, reason)
         })
 }
 

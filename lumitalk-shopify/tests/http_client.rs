@@ -1,6 +1,6 @@
 //! The HTTP client: an injected one is used, and redirects are never followed.
 
-use lumitalk_core::{ErrorKind, MerchantId, OrderNumber, OrderSource};
+use lumitalk_core::{ErrorKind, MerchantId, Order, OrderNumber, OrderSource, OrderSourceError};
 use lumitalk_shopify::{ShopifyConfig, ShopifyOrderSource};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
@@ -23,6 +23,14 @@ fn injected_client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
+}
+
+async fn order_1001(config: &ShopifyConfig) -> Result<Option<Order>, OrderSourceError> {
+    let orders = ShopifyOrderSource::new(config).unwrap();
+    let number = OrderNumber::from_digits("1001").unwrap();
+    orders
+        .order_by_number(&MerchantId::new("acme"), &number)
+        .await
 }
 
 #[tokio::test]
@@ -48,15 +56,7 @@ async fn an_injected_client_sends_its_headers_and_ours() {
         .build()
         .unwrap();
     assert!(config.http_client().is_some());
-    let orders = ShopifyOrderSource::new(&config).unwrap();
-    let order = orders
-        .order_by_number(
-            &MerchantId::new("acme"),
-            &OrderNumber::from_digits("1001").unwrap(),
-        )
-        .await
-        .unwrap();
-    assert!(order.is_some());
+    assert!(order_1001(&config).await.unwrap().is_some());
 }
 
 #[tokio::test]
@@ -82,13 +82,6 @@ async fn a_redirect_is_an_invalid_response_and_is_not_followed() {
         .base_url(server.uri())
         .build()
         .unwrap();
-    let orders = ShopifyOrderSource::new(&config).unwrap();
-    let err = orders
-        .order_by_number(
-            &MerchantId::new("acme"),
-            &OrderNumber::from_digits("1001").unwrap(),
-        )
-        .await
-        .unwrap_err();
+    let err = order_1001(&config).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{err}");
 }

@@ -546,10 +546,8 @@ pub(crate) fn http_client(config: &TwilioConfig) -> Result<reqwest::Client, Conf
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| {
-            let mut p = Problems::default();
             let reason = format!("the default HTTP client could not be built ({e}); inject one");
-            p.invalid(HTTP_CLIENT, Source::Builder, reason);
-            p.into_error(KIND)
+            ConfigError::invalid(KIND, HTTP_CLIENT, reason)
         })
 }
 

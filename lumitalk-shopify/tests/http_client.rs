@@ -1,7 +1,7 @@
 //! The HTTP client: an injected one is used, and redirects are never followed.
 
 use lumitalk_core::{ErrorKind, MerchantId, Order, OrderNumber, OrderSource, OrderSourceError};
-use lumitalk_shopify::{ShopifyConfig, ShopifyOrderSource};
+use lumitalk_shopify::{ShopifyConfig, ShopifyConfigBuilder, ShopifyOrderSource};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 use wiremock::matchers::{header, method, path};
@@ -23,6 +23,13 @@ fn injected_client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
+}
+
+fn builder(server: &MockServer) -> ShopifyConfigBuilder {
+    ShopifyConfig::builder()
+        .shop("acme")
+        .access_token(TOKEN)
+        .base_url(server.uri())
 }
 
 async fn order_1001(config: &ShopifyConfig) -> Result<Option<Order>, OrderSourceError> {
@@ -48,10 +55,7 @@ async fn an_injected_client_sends_its_headers_and_ours() {
         .expect(1)
         .mount(&server)
         .await;
-    let config = ShopifyConfig::builder()
-        .shop("acme")
-        .access_token(TOKEN)
-        .base_url(server.uri())
+    let config = builder(&server)
         .http_client(injected_client())
         .build()
         .unwrap();
@@ -76,12 +80,7 @@ async fn a_redirect_is_an_invalid_response_and_is_not_followed() {
         .expect(0)
         .mount(&server)
         .await;
-    let config = ShopifyConfig::builder()
-        .shop("acme")
-        .access_token(TOKEN)
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    let config = builder(&server).build().unwrap();
     let err = order_1001(&config).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{err}");
 }

@@ -262,7 +262,7 @@ fn classifier(
         summary.push("intents: offline keyword classifier".into());
         return Ok(Arc::new(KeywordClassifier::new()));
     }
-    let config = lumitalk_openai::OpenAiConfigBuilder::from_vars(|k| env.get(k))
+    let config = lumitalk_openai::OpenAiConfigBuilder::from_lookup(|k| env.get(k))
         .build()
         .map_err(|e| wiring_error("openai", e))?;
     let c = OpenAiClassifier::new(config).map_err(|e| wiring_error("openai", e))?;

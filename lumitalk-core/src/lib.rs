@@ -63,6 +63,7 @@
 
 pub mod assistant;
 pub mod clock;
+pub mod config;
 pub mod conversation;
 pub mod domain;
 pub mod error;
@@ -78,6 +79,7 @@ pub mod wrappers;
 
 pub use assistant::{Assistant, AssistantBuildError, AssistantBuilder, TurnOutcome};
 pub use clock::{Clock, ManualClock, TokioClock};
+pub use config::{ConfigError, ConfigProblem, Setting};
 pub use domain::*;
 pub use error::{
     ClassifyError, ErrorKind, OrderSourceError, ProviderError, SpeechError, StoreError,

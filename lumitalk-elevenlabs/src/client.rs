@@ -10,7 +10,7 @@ use reqwest::header::{HeaderValue, USER_AGENT};
 use url::Url;
 
 use crate::check;
-use crate::config::{ConfigError, ConfigProblem, ElevenLabsConfig};
+use crate::config::{ConfigError, ElevenLabsConfig, HTTP_CLIENT, KIND};
 use crate::error::{self, classify, timed_out, transport};
 use crate::model;
 use crate::wire::TextToSpeechBody;
@@ -45,18 +45,20 @@ pub(crate) struct Client {
 
 impl Client {
     pub(crate) fn new(config: ElevenLabsConfig) -> Result<Self, ConfigError> {
-        // Redirects are not followed: reqwest strips `Authorization` on a cross-host
-        // redirect but not a custom `xi-api-key` header, which would leak the key.
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(config.timeout)
-            .build()
-            .map_err(|e| ConfigError {
-                problems: vec![ConfigProblem {
-                    setting: "http_client",
-                    reason: e.to_string(),
-                }],
-            })?;
+        let http = match &config.http_client {
+            Some(injected) => injected.clone(),
+            // Redirects are not followed: reqwest strips `Authorization` on a cross-host
+            // redirect but not a custom `xi-api-key` header, which would leak the key.
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(config.timeout)
+                .build()
+                .map_err(|e| {
+                    let reason =
+                        format!("the default HTTP client could not be built ({e}); inject one");
+                    ConfigError::invalid(KIND, HTTP_CLIENT, reason)
+                })?,
+        };
         Ok(Client {
             http,
             config: Arc::new(config),

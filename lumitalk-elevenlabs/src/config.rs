@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use lumitalk_core::config::{ConfigKind, Given, Lookup, Problems, Setting, Source};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -43,36 +44,25 @@ pub mod env {
     pub const MAX_CHARS: &str = "ELEVENLABS_MAX_CHARS";
 }
 
-/// One missing or malformed setting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigProblem {
-    /// The setting, named as its environment variable.
-    pub setting: &'static str,
-    /// What is wrong with it (never the value of a secret).
-    pub reason: String,
-}
+/// Every problem with an ElevenLabs configuration (the shared core type).
+pub use lumitalk_core::config::{ConfigError, ConfigProblem};
 
-impl fmt::Display for ConfigProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.setting, self.reason)
-    }
-}
-
-/// Every problem found while building an [`ElevenLabsConfig`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid ElevenLabs configuration: {}", join(.problems))]
-pub struct ConfigError {
-    /// The problems, in the order the settings were checked.
-    pub problems: Vec<ConfigProblem>,
-}
-
-fn join(problems: &[ConfigProblem]) -> String {
-    problems
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
-}
+pub(crate) const KIND: ConfigKind = ConfigKind {
+    provider: "ElevenLabs",
+    config: "ElevenLabsConfig",
+};
+const API_KEY: Setting = Setting::new("api_key", env::API_KEY);
+const VOICE_ID: Setting = Setting::new("voice_id", env::VOICE_ID);
+const MODEL_ID: Setting = Setting::new("model_id", env::MODEL_ID);
+const BASE_URL: Setting = Setting::new("base_url", env::BASE_URL);
+const STABILITY: Setting = Setting::new("voice_settings", env::STABILITY);
+const SIMILARITY_BOOST: Setting = Setting::new("voice_settings", env::SIMILARITY_BOOST);
+const STYLE: Setting = Setting::new("voice_settings", env::STYLE);
+const USE_SPEAKER_BOOST: Setting = Setting::new("voice_settings", env::USE_SPEAKER_BOOST);
+const SPEED: Setting = Setting::new("voice_settings", env::SPEED);
+const TIMEOUT: Setting = Setting::new("timeout", env::TIMEOUT_MS);
+const MAX_CHARS: Setting = Setting::new("max_chars_per_request", env::MAX_CHARS);
+pub(crate) const HTTP_CLIENT: Setting = Setting::builder_only("http_client");
 
 /// A complete, validated configuration. Build it with [`ElevenLabsConfig::builder`]
 /// or [`ElevenLabsConfig::from_env`]. `Debug` never shows the API key.
@@ -85,6 +75,7 @@ pub struct ElevenLabsConfig {
     pub(crate) voice_settings: VoiceSettings,
     pub(crate) timeout: Duration,
     pub(crate) max_chars: usize,
+    pub(crate) http_client: Option<reqwest::Client>,
 }
 
 impl fmt::Debug for ElevenLabsConfig {
@@ -97,6 +88,10 @@ impl fmt::Debug for ElevenLabsConfig {
             .field("voice_settings", &self.voice_settings)
             .field("timeout", &self.timeout)
             .field("max_chars", &self.max_chars)
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<injected>"),
+            )
             .finish()
     }
 }
@@ -146,23 +141,33 @@ impl ElevenLabsConfig {
         self.max_chars
     }
 
+    /// The injected HTTP client, if one was given
+    /// ([`ElevenLabsConfigBuilder::http_client`]).
+    pub fn http_client(&self) -> Option<&reqwest::Client> {
+        self.http_client.as_ref()
+    }
+
     pub(crate) fn api_key(&self) -> &str {
         self.api_key.expose_secret()
     }
 }
 
-/// Builds an [`ElevenLabsConfig`]; [`build`](Self::build) reports every problem at once.
+/// Builds an [`ElevenLabsConfig`]; [`build`](Self::build) reports every problem at
+/// once, each named by its builder method (`ElevenLabsConfig::builder().api_key(..)`)
+/// or, when it came from the environment, by its variable (`ELEVENLABS_API_KEY`).
 #[derive(Debug, Default, Clone)]
 pub struct ElevenLabsConfigBuilder {
-    api_key: Option<SecretString>,
-    voice_id: Option<String>,
-    model_id: Option<String>,
-    base_url: Option<String>,
-    voice_settings: VoiceSettings,
-    timeout: Option<Duration>,
-    max_chars: Option<usize>,
-    /// Malformed environment values found by `from_env`.
-    problems: Vec<ConfigProblem>,
+    api_key: Option<Given<SecretString>>,
+    voice_id: Option<Given<String>>,
+    model_id: Option<Given<String>>,
+    base_url: Option<Given<String>>,
+    voice_settings: Given<VoiceSettings>,
+    timeout: Option<Given<Duration>>,
+    max_chars: Option<Given<usize>>,
+    http_client: Option<reqwest::Client>,
+    /// Remembers whether the builder was filled from the environment, and the
+    /// values there that did not parse.
+    problems: Problems,
 }
 
 impl ElevenLabsConfigBuilder {
@@ -174,178 +179,196 @@ impl ElevenLabsConfigBuilder {
     /// A builder filled from `lookup` (a variable name to its value), for tests and
     /// for configuration sources other than the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let mut b = ElevenLabsConfigBuilder {
-            api_key: get(env::API_KEY).map(SecretString::from),
-            voice_id: get(env::VOICE_ID).map(|v| v.trim().to_owned()),
-            model_id: get(env::MODEL_ID).map(|v| v.trim().to_owned()),
-            base_url: get(env::BASE_URL).map(|v| v.trim().to_owned()),
-            ..Default::default()
-        };
-        let mut problems = Vec::new();
-        let mut float = |name: &'static str, slot: &mut f32| {
-            if let Some(raw) = get(name) {
-                match raw.trim().parse::<f32>() {
-                    Ok(v) => *slot = v,
-                    Err(_) => {
-                        problems.push(problem(name, format!("expected a number, got {raw:?}")))
-                    }
-                }
-            }
-        };
-        float(env::STABILITY, &mut b.voice_settings.stability);
-        float(
-            env::SIMILARITY_BOOST,
-            &mut b.voice_settings.similarity_boost,
-        );
-        float(env::STYLE, &mut b.voice_settings.style);
-        float(env::SPEED, &mut b.voice_settings.speed);
-        if let Some(raw) = get(env::USE_SPEAKER_BOOST) {
-            match raw.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" => b.voice_settings.use_speaker_boost = true,
-                "false" | "0" | "no" => b.voice_settings.use_speaker_boost = false,
-                _ => problems.push(problem(
-                    env::USE_SPEAKER_BOOST,
-                    format!("expected true or false, got {raw:?}"),
-                )),
+        let mut env = Lookup::new(&lookup);
+        let trimmed = |g: Given<String>| g.map(|v| v.trim().to_owned());
+        let mut settings = Given::<VoiceSettings>::default();
+        let s = &mut settings.value;
+        let mut read_any = false;
+        for (setting, slot) in [
+            (STABILITY, &mut s.stability),
+            (SIMILARITY_BOOST, &mut s.similarity_boost),
+            (STYLE, &mut s.style),
+            (SPEED, &mut s.speed),
+        ] {
+            if let Some(v) = env.parse(setting, |raw| {
+                raw.parse::<f32>()
+                    .map_err(|_| format!("expected a number, got {raw:?}"))
+            }) {
+                *slot = v.value;
+                read_any = true;
             }
         }
-        if let Some(raw) = get(env::TIMEOUT_MS) {
-            match raw.trim().parse::<u64>() {
-                Ok(ms) => b.timeout = Some(Duration::from_millis(ms)),
-                Err(_) => problems.push(problem(
-                    env::TIMEOUT_MS,
-                    format!("expected whole milliseconds, got {raw:?}"),
-                )),
+        let boost = env.parse(USE_SPEAKER_BOOST, |raw| {
+            match raw.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err(format!("expected true or false, got {raw:?}")),
             }
+        });
+        if let Some(boost) = boost {
+            s.use_speaker_boost = boost.value;
+            read_any = true;
         }
-        if let Some(raw) = get(env::MAX_CHARS) {
-            match raw.trim().parse::<usize>() {
-                Ok(n) => b.max_chars = Some(n),
-                Err(_) => problems.push(problem(
-                    env::MAX_CHARS,
-                    format!("expected a whole number, got {raw:?}"),
-                )),
-            }
+        if read_any {
+            settings.source = Source::Env;
         }
-        b.problems = problems;
-        b
+        let timeout = env.parse(TIMEOUT, |raw| {
+            raw.parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| format!("expected whole milliseconds, got {raw:?}"))
+        });
+        let max_chars = env.parse(MAX_CHARS, |raw| {
+            raw.parse::<usize>()
+                .map_err(|_| format!("expected a whole number, got {raw:?}"))
+        });
+        ElevenLabsConfigBuilder {
+            api_key: env.secret(API_KEY),
+            voice_id: env.text(VOICE_ID).map(trimmed),
+            model_id: env.text(MODEL_ID).map(trimmed),
+            base_url: env.text(BASE_URL).map(trimmed),
+            voice_settings: settings,
+            timeout,
+            max_chars,
+            http_client: None,
+            problems: env.into_problems(),
+        }
     }
 
     /// The API key (required).
     pub fn api_key(mut self, key: impl Into<SecretString>) -> Self {
-        self.api_key = Some(key.into());
+        self.api_key = Some(Given::by_builder(key.into()));
         self
     }
 
     /// The default voice id (required), used when a request names no voice.
     pub fn voice_id(mut self, voice_id: impl Into<String>) -> Self {
-        self.voice_id = Some(voice_id.into());
+        self.voice_id = Some(Given::by_builder(voice_id.into()));
         self
     }
 
     /// The model id (default [`DEFAULT_MODEL_ID`]).
     pub fn model_id(mut self, model_id: impl Into<String>) -> Self {
-        self.model_id = Some(model_id.into());
+        self.model_id = Some(Given::by_builder(model_id.into()));
         self
     }
 
     /// The API base URL (default [`DEFAULT_BASE_URL`]); a path prefix is kept.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = Some(base_url.into());
+        self.base_url = Some(Given::by_builder(base_url.into()));
         self
     }
 
     /// The voice settings (default [`VoiceSettings::default`]).
     pub fn voice_settings(mut self, settings: VoiceSettings) -> Self {
-        self.voice_settings = settings;
+        self.voice_settings = Given::by_builder(settings);
         self
     }
 
     /// The idle timeout (default [`DEFAULT_TIMEOUT`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.timeout = Some(Given::by_builder(timeout));
         self
     }
 
     /// Characters per request before text is split (default: the model's limit).
     pub fn max_chars_per_request(mut self, max_chars: usize) -> Self {
-        self.max_chars = Some(max_chars);
+        self.max_chars = Some(Given::by_builder(max_chars));
+        self
+    }
+
+    /// The HTTP client to send requests with (shared connection pool, proxy,
+    /// TLS settings), instead of the one this crate builds (which has the
+    /// [`timeout`](Self::timeout) as connect timeout and follows no redirects).
+    ///
+    /// Every request still sets, itself, the `xi-api-key` header, a
+    /// `User-Agent`, `Content-Type: application/json`, and the idle
+    /// [`timeout`](Self::timeout) (for the answer to start and between chunks);
+    /// the client's default headers are sent too. Give it the redirect policy
+    /// [`reqwest::redirect::Policy::none`]: `xi-api-key` is a custom header,
+    /// which reqwest does not strip when a redirect leads to another host. A 3xx
+    /// answer is an invalid response either way, never followed by this crate.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
         self
     }
 
     /// Validates the settings.
     ///
     /// # Errors
-    /// [`ConfigError`] listing every missing or malformed setting by name.
+    /// [`ConfigError`] listing every missing or malformed setting by the name the
+    /// caller used (builder method or environment variable).
     pub fn build(self) -> Result<ElevenLabsConfig, ConfigError> {
-        let mut problems = self.problems;
+        let mut p = self.problems;
         let api_key = self
             .api_key
-            .filter(|k| !k.expose_secret().trim().is_empty());
-        if api_key.is_none() {
-            problems.push(problem(env::API_KEY, "missing".into()));
-        }
-        let voice_id = self.voice_id.filter(|v| !v.trim().is_empty());
-        if voice_id.is_none() {
-            problems.push(problem(env::VOICE_ID, "missing".into()));
-        }
+            .filter(|k| !k.value.expose_secret().trim().is_empty());
+        let api_key = p.require(API_KEY, api_key);
+        let voice_id = self.voice_id.filter(|v| !v.value.trim().is_empty());
+        let voice_id = p.require(VOICE_ID, voice_id);
         let model_id = self
             .model_id
+            .map(|m| m.value)
             .filter(|m| !m.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_MODEL_ID.to_owned());
-        let base_url = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-        let base_url = match Url::parse(base_url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base() => Some(u),
-            Ok(_) => {
-                problems.push(problem(env::BASE_URL, "expected an http(s) URL".into()));
-                None
-            }
-            Err(e) => {
-                problems.push(problem(env::BASE_URL, format!("not a URL: {e}")));
-                None
-            }
-        };
-        let s = self.voice_settings;
-        for (name, value, lo, hi) in [
-            (env::STABILITY, s.stability, 0.0, 1.0),
-            (env::SIMILARITY_BOOST, s.similarity_boost, 0.0, 1.0),
-            (env::STYLE, s.style, 0.0, 1.0),
-            (env::SPEED, s.speed, 0.7, 1.2),
+        let base_url = self
+            .base_url
+            .unwrap_or(Given::by_builder(DEFAULT_BASE_URL.to_owned()));
+        let base_url = p.check(BASE_URL, base_url, |raw| match Url::parse(&raw) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base() => Ok(u),
+            Ok(_) => Err("expected an http(s) URL".into()),
+            Err(e) => Err(format!("not a URL: {e}")),
+        });
+        let s = self.voice_settings.value;
+        for (setting, value, lo, hi) in [
+            (STABILITY, s.stability, 0.0, 1.0),
+            (SIMILARITY_BOOST, s.similarity_boost, 0.0, 1.0),
+            (STYLE, s.style, 0.0, 1.0),
+            (SPEED, s.speed, 0.7, 1.2),
         ] {
             if !(lo..=hi).contains(&value) {
-                problems.push(problem(name, format!("{value} is outside {lo}..={hi}")));
+                let reason = format!("{} {value} is outside {lo}..={hi}", field(setting));
+                p.invalid(setting, self.voice_settings.source, reason);
             }
         }
-        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        if timeout.is_zero() {
-            problems.push(problem(env::TIMEOUT_MS, "must be more than zero".into()));
-        }
-        if self.max_chars == Some(0) {
-            problems.push(problem(env::MAX_CHARS, "must be more than zero".into()));
-        }
-        match (api_key, voice_id, base_url) {
-            (Some(api_key), Some(voice_id), Some(base_url)) if problems.is_empty() => {
-                let max_chars = self
-                    .max_chars
-                    .unwrap_or_else(|| model::max_chars(&model_id));
-                Ok(ElevenLabsConfig {
-                    api_key,
-                    voice_id: voice_id.trim().to_owned(),
-                    model_id: model_id.trim().to_owned(),
-                    base_url,
-                    voice_settings: s,
-                    timeout,
-                    max_chars,
-                })
+        let timeout = p.check_or(TIMEOUT, self.timeout, DEFAULT_TIMEOUT, |t| {
+            match t.is_zero() {
+                true => Err("must be more than zero".into()),
+                false => Ok(t),
             }
-            _ => Err(ConfigError { problems }),
-        }
+        });
+        let max_chars = p.check_or(MAX_CHARS, self.max_chars, None, |n| match n {
+            0 => Err("must be more than zero".into()),
+            n => Ok(Some(n)),
+        });
+        p.finish(KIND, || {
+            let max_chars = max_chars?.unwrap_or_else(|| model::max_chars(&model_id));
+            Some(ElevenLabsConfig {
+                api_key: api_key?,
+                voice_id: voice_id?.trim().to_owned(),
+                model_id: model_id.trim().to_owned(),
+                base_url: base_url?,
+                voice_settings: s,
+                timeout: timeout?,
+                max_chars,
+                http_client: self.http_client,
+            })
+        })
     }
 }
 
-fn problem(setting: &'static str, reason: String) -> ConfigProblem {
-    ConfigProblem { setting, reason }
+/// The voice-settings field a setting checks, for a builder user's message
+/// (all four are set by one `voice_settings(..)`).
+fn field(setting: Setting) -> &'static str {
+    let env = setting.env.unwrap_or_default();
+    [
+        (env::STABILITY, "stability"),
+        (env::SIMILARITY_BOOST, "similarity_boost"),
+        (env::STYLE, "style"),
+        (env::SPEED, "speed"),
+    ]
+    .into_iter()
+    .find_map(|(name, field)| (name == env).then_some(field))
+    .unwrap_or("value")
 }
 
 #[cfg(test)]
@@ -423,7 +446,7 @@ mod tests {
         ]))
         .build()
         .unwrap_err();
-        let names: Vec<_> = err.problems.iter().map(|p| p.setting).collect();
+        let names: Vec<_> = err.problems().iter().map(|p| p.name()).collect();
         for expected in [
             env::API_KEY,
             env::VOICE_ID,
@@ -436,7 +459,36 @@ mod tests {
         ] {
             assert!(names.contains(&expected), "{expected} not in {names:?}");
         }
-        assert!(err.to_string().contains("ELEVENLABS_API_KEY: missing"));
+        assert!(
+            err.to_string().contains("ELEVENLABS_API_KEY is missing"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn builder_errors_name_the_method_and_lookup_errors_the_variable() {
+        let err = ElevenLabsConfig::builder()
+            .api_key("k")
+            .voice_settings(VoiceSettings {
+                speed: 3.0,
+                ..VoiceSettings::default()
+            })
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid ElevenLabs configuration: ElevenLabsConfig::builder().voice_id(..) is missing; \
+             ElevenLabsConfig::builder().voice_settings(..): speed 3 is outside 0.7..=1.2"
+        );
+        let err =
+            ElevenLabsConfigBuilder::from_lookup(lookup(&[(env::API_KEY, "k"), (env::SPEED, "3")]))
+                .build()
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid ElevenLabs configuration: ELEVENLABS_VOICE_ID is missing; \
+             ELEVENLABS_SPEED: speed 3 is outside 0.7..=1.2"
+        );
     }
 
     #[test]

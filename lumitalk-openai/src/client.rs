@@ -5,10 +5,11 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use lumitalk_core::ClassifyError;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use lumitalk_core::config::Setting;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
 
-use crate::config::{ConfigError, ConfigProblem, OpenAiConfig};
+use crate::config::{API_KEY, ConfigError, HTTP_CLIENT, KIND, ORGANIZATION, OpenAiConfig, PROJECT};
 use crate::error::{classify_http_error, classify_transport_error, invalid_response};
 use crate::wire::{ChatRequest, ChatResponse};
 
@@ -25,6 +26,8 @@ pub(crate) struct Completion {
 pub(crate) struct Client {
     http: reqwest::Client,
     endpoint: String,
+    /// Sent with every request (not as client defaults, so an injected client sends them too).
+    headers: Vec<(HeaderName, HeaderValue)>,
     config: OpenAiConfig,
 }
 
@@ -38,49 +41,45 @@ impl fmt::Debug for Client {
 
 impl Client {
     pub(crate) fn new(config: OpenAiConfig) -> Result<Self, ConfigError> {
-        let mut headers = HeaderMap::new();
-        let mut bearer =
-            HeaderValue::from_str(&format!("Bearer {}", config.api_key.expose_secret())).map_err(
-                |_| {
-                    ConfigError::new(vec![ConfigProblem::Invalid {
-                        setting: "OPENAI_API_KEY",
-                        reason: "is not a valid HTTP header value".into(),
-                    }])
-                },
-            )?;
-        bearer.set_sensitive(true);
-        headers.insert(AUTHORIZATION, bearer);
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let mut auth = header_value(
+            API_KEY,
+            &format!("Bearer {}", config.api_key.expose_secret()),
+        )?;
+        auth.set_sensitive(true);
+        let mut headers = vec![
+            (AUTHORIZATION, auth),
+            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        ];
         for (name, value, setting) in [
-            ("openai-organization", &config.organization, "OPENAI_ORG_ID"),
-            ("openai-project", &config.project, "OPENAI_PROJECT_ID"),
+            ("openai-organization", &config.organization, ORGANIZATION),
+            ("openai-project", &config.project, PROJECT),
         ] {
             if let Some(v) = value {
-                let v = HeaderValue::from_str(v).map_err(|_| {
-                    ConfigError::new(vec![ConfigProblem::Invalid {
-                        setting,
-                        reason: "is not a valid HTTP header value".into(),
-                    }])
-                })?;
-                headers.insert(name, v);
+                headers.push((HeaderName::from_static(name), header_value(setting, v)?));
             }
         }
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            // An API POST has no business redirecting; never carry the key elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                ConfigError::new(vec![ConfigProblem::Invalid {
-                    setting: "OPENAI_BASE_URL",
-                    reason: format!("HTTP client could not be built: {}", e.without_url()),
-                }])
-            })?;
+        let http = match &config.http_client {
+            Some(injected) => injected.clone(),
+            None => reqwest::Client::builder()
+                .timeout(config.timeout)
+                .connect_timeout(config.timeout)
+                // An API POST has no business redirecting; never carry the key elsewhere.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| {
+                    config_error(
+                        HTTP_CLIENT,
+                        format!(
+                            "the default HTTP client could not be built ({}); inject one",
+                            e.without_url()
+                        ),
+                    )
+                })?,
+        };
         Ok(Client {
             http,
             endpoint: config.endpoint(),
+            headers,
             config,
         })
     }
@@ -108,9 +107,11 @@ impl Client {
             .map_err(|e| invalid_response(format!("request could not be encoded: {e}")))?;
         let started = Instant::now();
         let timeout = self.config.timeout;
-        let response = self
-            .http
-            .post(&self.endpoint)
+        let mut request = self.http.post(&self.endpoint).timeout(timeout);
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        let response = request
             .body(body)
             .send()
             .await
@@ -151,6 +152,16 @@ impl Client {
             request_id,
         })
     }
+}
+
+/// `value` as a header value; `build()` already refused values that are not.
+fn header_value(setting: Setting, value: &str) -> Result<HeaderValue, ConfigError> {
+    HeaderValue::from_str(value)
+        .map_err(|_| config_error(setting, "is not a valid HTTP header value".into()))
+}
+
+fn config_error(setting: Setting, reason: String) -> ConfigError {
+    ConfigError::invalid(KIND, setting, reason)
 }
 
 /// Logs a failure before the response's status at DEBUG (its kind only: transport

@@ -4,7 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use secrecy::SecretString;
+use lumitalk_core::config::{ConfigKind, Given, Lookup, Problems, Setting};
+use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 /// The public OpenAI API.
@@ -18,83 +19,25 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 /// count their reasoning here too and need more (see [`OpenAiConfigBuilder::max_completion_tokens`]).
 pub const DEFAULT_MAX_COMPLETION_TOKENS: u32 = 150;
 
-const ENV_API_KEY: &str = "OPENAI_API_KEY";
-const ENV_BASE_URL: &str = "OPENAI_BASE_URL";
-const ENV_MODEL: &str = "OPENAI_MODEL";
-const ENV_TIMEOUT_MS: &str = "OPENAI_TIMEOUT_MS";
-const ENV_MAX_COMPLETION_TOKENS: &str = "OPENAI_MAX_COMPLETION_TOKENS";
-const ENV_REASONING_EFFORT: &str = "OPENAI_REASONING_EFFORT";
-const ENV_ORG_ID: &str = "OPENAI_ORG_ID";
-const ENV_PROJECT_ID: &str = "OPENAI_PROJECT_ID";
+pub(crate) const KIND: ConfigKind = ConfigKind {
+    provider: "OpenAI",
+    config: "OpenAiConfig",
+};
+pub(crate) const API_KEY: Setting = Setting::new("api_key", "OPENAI_API_KEY");
+const BASE_URL: Setting = Setting::new("base_url", "OPENAI_BASE_URL");
+const MODEL: Setting = Setting::new("model", "OPENAI_MODEL");
+const TIMEOUT: Setting = Setting::new("timeout", "OPENAI_TIMEOUT_MS");
+const MAX_COMPLETION_TOKENS: Setting =
+    Setting::new("max_completion_tokens", "OPENAI_MAX_COMPLETION_TOKENS");
+const REASONING_EFFORT: Setting = Setting::new("reasoning_effort", "OPENAI_REASONING_EFFORT");
+pub(crate) const ORGANIZATION: Setting = Setting::new("organization", "OPENAI_ORG_ID");
+pub(crate) const PROJECT: Setting = Setting::new("project", "OPENAI_PROJECT_ID");
+pub(crate) const HTTP_CLIENT: Setting = Setting::builder_only("http_client");
 
 const MAX_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// One bad or missing setting, named by its environment variable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ConfigProblem {
-    /// A required setting was not given.
-    Missing {
-        /// The setting's environment variable name, e.g. `OPENAI_API_KEY`.
-        setting: &'static str,
-    },
-    /// A setting was given but is unusable. The value itself is never repeated
-    /// (a base URL may hold credentials).
-    Invalid {
-        /// The setting's environment variable name.
-        setting: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-}
-
-impl ConfigProblem {
-    /// The setting's environment variable name.
-    pub fn setting(&self) -> &'static str {
-        match self {
-            ConfigProblem::Missing { setting } | ConfigProblem::Invalid { setting, .. } => setting,
-        }
-    }
-}
-
-impl fmt::Display for ConfigProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigProblem::Missing { setting } => write!(f, "{setting} is missing"),
-            ConfigProblem::Invalid { setting, reason } => write!(f, "{setting} {reason}"),
-        }
-    }
-}
-
-/// Every problem found while building an [`OpenAiConfig`] (or its HTTP client).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ConfigError {
-    problems: Vec<ConfigProblem>,
-}
-
-impl ConfigError {
-    pub(crate) fn new(problems: Vec<ConfigProblem>) -> Self {
-        ConfigError { problems }
-    }
-
-    /// The problems, one per bad setting.
-    pub fn problems(&self) -> &[ConfigProblem] {
-        &self.problems
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("invalid OpenAI configuration: ")?;
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{p}")?;
-        }
-        Ok(())
-    }
-}
+/// Every problem with an OpenAI configuration (the shared core type).
+pub use lumitalk_core::config::{ConfigError, ConfigProblem};
 
 /// A validated configuration for [`OpenAiClassifier`](crate::OpenAiClassifier).
 ///
@@ -109,6 +52,7 @@ pub struct OpenAiConfig {
     pub(crate) reasoning_effort: Option<String>,
     pub(crate) organization: Option<String>,
     pub(crate) project: Option<String>,
+    pub(crate) http_client: Option<reqwest::Client>,
 }
 
 impl OpenAiConfig {
@@ -157,6 +101,11 @@ impl OpenAiConfig {
         is_reasoning_model(&self.model)
     }
 
+    /// The injected HTTP client, if one was given ([`OpenAiConfigBuilder::http_client`]).
+    pub fn http_client(&self) -> Option<&reqwest::Client> {
+        self.http_client.as_ref()
+    }
+
     /// The `temperature` to send: `Some(0.0)` for non-reasoning models, `None`
     /// (field omitted) for reasoning models.
     pub fn temperature(&self) -> Option<f32> {
@@ -183,6 +132,10 @@ impl fmt::Debug for OpenAiConfig {
             .field("reasoning_effort", &self.reasoning_effort)
             .field("organization", &self.organization)
             .field("project", &self.project)
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<injected>"),
+            )
             .finish()
     }
 }
@@ -211,17 +164,21 @@ pub(crate) fn is_reasoning_model(model: &str) -> bool {
 }
 
 /// Builds an [`OpenAiConfig`]. Setters override what [`from_env`](Self::from_env)
-/// read; [`build`](Self::build) validates everything and reports every problem.
+/// read; [`build`](Self::build) validates everything and reports every problem,
+/// each named by its builder method (`OpenAiConfig::builder().api_key(..)`) or,
+/// when it came from the environment, by its variable (`OPENAI_API_KEY`).
 #[derive(Default, Clone)]
 pub struct OpenAiConfigBuilder {
-    api_key: Option<SecretString>,
-    base_url: Option<String>,
-    model: Option<String>,
-    timeout: Option<Result<Duration, String>>,
-    max_completion_tokens: Option<Result<u32, String>>,
-    reasoning_effort: Option<String>,
-    organization: Option<String>,
-    project: Option<String>,
+    api_key: Option<Given<SecretString>>,
+    base_url: Option<Given<String>>,
+    model: Option<Given<String>>,
+    timeout: Option<Given<Duration>>,
+    max_completion_tokens: Option<Given<u32>>,
+    reasoning_effort: Option<Given<String>>,
+    organization: Option<Given<String>>,
+    project: Option<Given<String>>,
+    http_client: Option<reqwest::Client>,
+    problems: Problems,
 }
 
 impl fmt::Debug for OpenAiConfigBuilder {
@@ -233,6 +190,10 @@ impl fmt::Debug for OpenAiConfigBuilder {
             .field("timeout", &self.timeout)
             .field("max_completion_tokens", &self.max_completion_tokens)
             .field("reasoning_effort", &self.reasoning_effort)
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<injected>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -252,7 +213,7 @@ impl OpenAiConfigBuilder {
     ///
     /// Empty variables count as unset.
     pub fn from_env() -> Self {
-        Self::from_vars(|name| std::env::var(name).ok())
+        Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Like [`from_env`](Self::from_env), with variables from `lookup` (for tests
@@ -267,219 +228,229 @@ impl OpenAiConfigBuilder {
     ///     "OPENAI_MODEL" => Some("llama3.1:8b".to_string()),
     ///     _ => None,
     /// };
-    /// let config = OpenAiConfigBuilder::from_vars(vars).build().unwrap();
+    /// let config = OpenAiConfigBuilder::from_lookup(vars).build().unwrap();
     /// assert_eq!(config.model(), "llama3.1:8b");
     /// assert!(!format!("{config:?}").contains("sk-local"));
     ///
-    /// // Every problem is reported at once, by setting name.
-    /// let err = OpenAiConfigBuilder::from_vars(|name| match name {
+    /// // Every problem is reported at once, by the name the caller used.
+    /// let err = OpenAiConfigBuilder::from_lookup(|name| match name {
     ///     "OPENAI_TIMEOUT_MS" => Some("soon".to_string()),
     ///     _ => None,
     /// })
+    /// .model("gpt 4")
     /// .build()
     /// .unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "invalid OpenAI configuration: OPENAI_API_KEY is missing; \
-    ///      OPENAI_TIMEOUT_MS is not a whole number of milliseconds"
+    ///     "invalid OpenAI configuration: \
+    ///      OPENAI_TIMEOUT_MS: not a whole number of milliseconds; \
+    ///      OPENAI_API_KEY is missing; \
+    ///      OpenAiConfig::builder().model(..): must be a model name without spaces"
     /// );
     /// ```
-    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let mut env = Lookup::new(&lookup);
+        let timeout = env.parse(TIMEOUT, |v| {
+            v.parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| "not a whole number of milliseconds".to_string())
+        });
+        let max_completion_tokens = env.parse(MAX_COMPLETION_TOKENS, |v| {
+            v.parse::<u32>()
+                .map_err(|_| "not a whole number of tokens".to_string())
+        });
         OpenAiConfigBuilder {
-            api_key: get(ENV_API_KEY).map(SecretString::from),
-            base_url: get(ENV_BASE_URL),
-            model: get(ENV_MODEL),
-            timeout: get(ENV_TIMEOUT_MS).map(|v| {
-                v.trim()
-                    .parse::<u64>()
-                    .map(Duration::from_millis)
-                    .map_err(|_| "is not a whole number of milliseconds".to_string())
-            }),
-            max_completion_tokens: get(ENV_MAX_COMPLETION_TOKENS).map(|v| {
-                v.trim()
-                    .parse::<u32>()
-                    .map_err(|_| "is not a whole number of tokens".to_string())
-            }),
-            reasoning_effort: get(ENV_REASONING_EFFORT),
-            organization: get(ENV_ORG_ID),
-            project: get(ENV_PROJECT_ID),
+            api_key: env.secret(API_KEY),
+            base_url: env.text(BASE_URL),
+            model: env.text(MODEL),
+            timeout,
+            max_completion_tokens,
+            reasoning_effort: env.text(REASONING_EFFORT),
+            organization: env.text(ORGANIZATION),
+            project: env.text(PROJECT),
+            http_client: None,
+            problems: env.into_problems(),
         }
     }
 
     /// The API key (`OPENAI_API_KEY`).
     pub fn api_key(mut self, key: impl Into<SecretString>) -> Self {
-        self.api_key = Some(key.into());
+        self.api_key = Some(Given::by_builder(key.into()));
         self
     }
 
     /// The base URL, e.g. `http://localhost:11434/v1` for Ollama (`OPENAI_BASE_URL`).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.base_url = Some(Given::by_builder(url.into()));
         self
     }
 
     /// The model (`OPENAI_MODEL`).
     pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.model = Some(model.into());
+        self.model = Some(Given::by_builder(model.into()));
         self
     }
 
     /// The end-to-end request timeout (`OPENAI_TIMEOUT_MS`), at most 60 s.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(Ok(timeout));
+        self.timeout = Some(Given::by_builder(timeout));
         self
     }
 
     /// The output budget (`OPENAI_MAX_COMPLETION_TOKENS`). Reasoning models spend
     /// it on reasoning too: give them several hundred and a low reasoning effort.
     pub fn max_completion_tokens(mut self, tokens: u32) -> Self {
-        self.max_completion_tokens = Some(Ok(tokens));
+        self.max_completion_tokens = Some(Given::by_builder(tokens));
         self
     }
 
     /// `reasoning_effort` for reasoning models (`none`, `minimal`, `low`, ...,
     /// model-dependent) (`OPENAI_REASONING_EFFORT`). Sent only to reasoning models.
     pub fn reasoning_effort(mut self, effort: impl Into<String>) -> Self {
-        self.reasoning_effort = Some(effort.into());
+        self.reasoning_effort = Some(Given::by_builder(effort.into()));
         self
     }
 
     /// The `OpenAI-Organization` header (`OPENAI_ORG_ID`).
     pub fn organization(mut self, org: impl Into<String>) -> Self {
-        self.organization = Some(org.into());
+        self.organization = Some(Given::by_builder(org.into()));
         self
     }
 
     /// The `OpenAI-Project` header (`OPENAI_PROJECT_ID`).
     pub fn project(mut self, project: impl Into<String>) -> Self {
-        self.project = Some(project.into());
+        self.project = Some(Given::by_builder(project.into()));
+        self
+    }
+
+    /// The HTTP client to send requests with (shared connection pool, proxy,
+    /// TLS settings), instead of the one this crate builds (which has the
+    /// [`timeout`](Self::timeout) as request and connect timeout and follows no
+    /// redirects).
+    ///
+    /// Every request still sets, itself, `Authorization: Bearer …`,
+    /// `Content-Type: application/json`, the organization and project headers
+    /// and the [`timeout`](Self::timeout); the client's default headers are sent
+    /// too. Give it the redirect policy [`reqwest::redirect::Policy::none`]: the
+    /// organization and project are custom headers, which reqwest does not strip
+    /// when a redirect leads to another host. A 3xx answer is an invalid response
+    /// either way, never followed by this crate.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
         self
     }
 
     /// Validates every setting.
     ///
     /// # Errors
-    /// A [`ConfigError`] listing each missing or malformed setting by name.
+    /// A [`ConfigError`] listing each missing or malformed setting by the name
+    /// the caller used (builder method or environment variable).
     pub fn build(self) -> Result<OpenAiConfig, ConfigError> {
-        let mut problems = Vec::new();
-        let invalid = |setting, reason: &str| ConfigProblem::Invalid {
-            setting,
-            reason: reason.to_string(),
-        };
-
-        let api_key = match self.api_key {
-            Some(k) if !secrecy::ExposeSecret::expose_secret(&k).trim().is_empty() => Some(k),
-            Some(_) | None => {
-                problems.push(ConfigProblem::Missing {
-                    setting: ENV_API_KEY,
-                });
-                None
+        let mut p = self.problems;
+        let api_key = self
+            .api_key
+            .filter(|k| !k.value.expose_secret().trim().is_empty());
+        let api_key = p.require_checked(API_KEY, api_key, check_api_key);
+        let base_url = self
+            .base_url
+            .unwrap_or(Given::by_builder(DEFAULT_BASE_URL.into()));
+        let base_url = p.check(BASE_URL, base_url, |u| parse_base_url(&u));
+        let model = self
+            .model
+            .unwrap_or(Given::by_builder(DEFAULT_MODEL.into()));
+        let model = p.check(MODEL, model, |m| {
+            if m.trim().is_empty() || m.chars().any(char::is_whitespace) {
+                return Err("must be a model name without spaces".into());
             }
-        };
-        if let Some(k) = &api_key {
-            let k = secrecy::ExposeSecret::expose_secret(k);
-            if k.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                problems.push(invalid(ENV_API_KEY, "contains whitespace"));
+            Ok(m)
+        });
+        let timeout = p.check_or(TIMEOUT, self.timeout, DEFAULT_TIMEOUT, |t| {
+            if t.is_zero() || t > MAX_TIMEOUT {
+                return Err("must be between 1 ms and 60 s".into());
             }
-        }
-
-        let base_url = match Url::parse(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL)) {
-            Ok(u) if !matches!(u.scheme(), "http" | "https") => {
-                problems.push(invalid(ENV_BASE_URL, "must be an http or https URL"));
-                None
-            }
-            Ok(u) if u.query().is_some() || u.fragment().is_some() => {
-                problems.push(invalid(ENV_BASE_URL, "must not have a query or fragment"));
-                None
-            }
-            Ok(u) => Some(u),
-            Err(e) => {
-                problems.push(invalid(ENV_BASE_URL, &format!("is not a valid URL ({e})")));
-                None
-            }
-        };
-
-        let model = self.model.unwrap_or_else(|| DEFAULT_MODEL.to_string());
-        if model.trim().is_empty() || model.chars().any(|c| c.is_whitespace()) {
-            problems.push(invalid(ENV_MODEL, "must be a model name without spaces"));
-        }
-
-        let timeout = match self.timeout.unwrap_or(Ok(DEFAULT_TIMEOUT)) {
-            Ok(t) if t.is_zero() || t > MAX_TIMEOUT => {
-                problems.push(invalid(ENV_TIMEOUT_MS, "must be between 1 ms and 60 s"));
-                DEFAULT_TIMEOUT
-            }
-            Ok(t) => t,
-            Err(reason) => {
-                problems.push(ConfigProblem::Invalid {
-                    setting: ENV_TIMEOUT_MS,
-                    reason,
-                });
-                DEFAULT_TIMEOUT
-            }
-        };
-
-        let max_completion_tokens = match self
-            .max_completion_tokens
-            .unwrap_or(Ok(DEFAULT_MAX_COMPLETION_TOKENS))
-        {
-            Ok(0) => {
-                problems.push(invalid(ENV_MAX_COMPLETION_TOKENS, "must be at least 1"));
-                DEFAULT_MAX_COMPLETION_TOKENS
-            }
-            Ok(n) => n,
-            Err(reason) => {
-                problems.push(ConfigProblem::Invalid {
-                    setting: ENV_MAX_COMPLETION_TOKENS,
-                    reason,
-                });
-                DEFAULT_MAX_COMPLETION_TOKENS
-            }
-        };
-
-        let reasoning_effort = self.reasoning_effort.map(|e| e.trim().to_ascii_lowercase());
-        if let Some(e) = &reasoning_effort
-            && !e.bytes().all(|b| b.is_ascii_lowercase())
-        {
-            problems.push(invalid(
-                ENV_REASONING_EFFORT,
-                "must be a single word such as `minimal` or `low`",
-            ));
-        }
-        if reasoning_effort.is_some() && !is_reasoning_model(&model) {
-            problems.push(invalid(
-                ENV_REASONING_EFFORT,
-                "is only accepted by reasoning models (gpt-5*, o-series); unset it for this model",
-            ));
-        }
-
-        for (setting, value) in [
-            (ENV_ORG_ID, &self.organization),
-            (ENV_PROJECT_ID, &self.project),
-        ] {
-            if value
-                .as_deref()
-                .is_some_and(|v| !v.bytes().all(|b| b.is_ascii_graphic()))
-            {
-                problems.push(invalid(setting, "must be a printable ASCII identifier"));
-            }
-        }
-
-        match (api_key, base_url) {
-            (Some(api_key), Some(base_url)) if problems.is_empty() => Ok(OpenAiConfig {
-                api_key,
-                base_url,
-                model,
-                timeout,
-                max_completion_tokens,
-                reasoning_effort,
-                organization: self.organization,
-                project: self.project,
-            }),
-            _ => Err(ConfigError::new(problems)),
-        }
+            Ok(t)
+        });
+        let max_completion_tokens = p.check_or(
+            MAX_COMPLETION_TOKENS,
+            self.max_completion_tokens,
+            DEFAULT_MAX_COMPLETION_TOKENS,
+            |n| {
+                if n == 0 {
+                    Err("must be at least 1".into())
+                } else {
+                    Ok(n)
+                }
+            },
+        );
+        let reasoning_model = model.as_deref().is_some_and(is_reasoning_model);
+        let reasoning_effort = p.check_or(REASONING_EFFORT, self.reasoning_effort, None, |e| {
+            check_reasoning_effort(e, reasoning_model).map(Some)
+        });
+        let [organization, project] = [(ORGANIZATION, self.organization), (PROJECT, self.project)]
+            .map(|(setting, value)| {
+                p.check_or(setting, value, None, |v| {
+                    match v.bytes().all(|b| b.is_ascii_graphic()) {
+                        true => Ok(Some(v)),
+                        false => Err("must be a printable ASCII identifier".into()),
+                    }
+                })
+            });
+        p.finish(KIND, || {
+            Some(OpenAiConfig {
+                api_key: api_key?,
+                base_url: base_url?,
+                model: model?,
+                timeout: timeout?,
+                max_completion_tokens: max_completion_tokens?,
+                reasoning_effort: reasoning_effort?,
+                organization: organization?,
+                project: project?,
+                http_client: self.http_client,
+            })
+        })
     }
+}
+
+/// An API key usable in an `Authorization` header.
+fn check_api_key(key: SecretString) -> Result<SecretString, String> {
+    let k = key.expose_secret();
+    if k.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("contains whitespace".into());
+    }
+    if !k.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("is not a valid HTTP header value".into());
+    }
+    Ok(key)
+}
+
+/// An http(s) URL without query or fragment. The value is never repeated (it may
+/// hold credentials).
+fn parse_base_url(raw: &str) -> Result<Url, String> {
+    match Url::parse(raw) {
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => {
+            Err("must be an http or https URL".into())
+        }
+        Ok(u) if u.query().is_some() || u.fragment().is_some() => {
+            Err("must not have a query or fragment".into())
+        }
+        Ok(u) => Ok(u),
+        Err(e) => Err(format!("is not a valid URL ({e})")),
+    }
+}
+
+/// A single lowercase word, given only for a reasoning model.
+fn check_reasoning_effort(effort: String, reasoning_model: bool) -> Result<String, String> {
+    let effort = effort.trim().to_ascii_lowercase();
+    if !effort.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err("must be a single word such as `minimal` or `low`".into());
+    }
+    if !reasoning_model {
+        return Err(
+            "is only accepted by reasoning models (gpt-5*, o-series); unset it for this model"
+                .into(),
+        );
+    }
+    Ok(effort)
 }
 
 #[cfg(test)]

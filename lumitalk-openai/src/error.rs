@@ -9,6 +9,7 @@
 //! | 429 "Request too large" | `InvalidRequest` (it can never fit) | no |
 //! | 429 `rate_limit_exceeded` (or any other 429) | `RateLimited`, delay from `retry-after-ms`, else `retry-after`, else the message's "try again in 644ms" | yes |
 //! | 408, 409, 5xx | `Unavailable` | yes |
+//! | 3xx (never followed: the key would go along) | `InvalidResponse` | no |
 //! | client timeout | `Timeout` | yes |
 //! | connection failure | `Unavailable` | yes |
 //! | 2xx that is not the JSON we asked for, refusal, truncation | `InvalidResponse` | no |
@@ -84,6 +85,10 @@ pub(crate) fn classify_http_error(
                 .or_else(|| error.message.as_deref().and_then(hint_in_message)),
             message: detail,
         },
+        300..=399 => invalid_response(format!(
+            "unexpected redirect (HTTP {}), not followed; check the base URL",
+            status.as_u16()
+        )),
         408 | 409 | 500..=599 => ClassifyError::Unavailable {
             provider: PROVIDER,
             message: detail,

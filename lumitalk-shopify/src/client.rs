@@ -12,12 +12,29 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::config::{ConfigError, ShopifyConfig};
+use crate::config::{ConfigError, HTTP_CLIENT, KIND, ShopifyConfig};
 use crate::error::{classify, classify_transport, invalid_response, scrub};
 use crate::wire::{GraphqlRequest, QueryCost};
 
 /// The access-token header.
 pub const ACCESS_TOKEN_HEADER: &str = "X-Shopify-Access-Token";
+
+const USER_AGENT_VALUE: &str = concat!("lumitalk-shopify/", env!("CARGO_PKG_VERSION"));
+
+/// The client used unless one is injected: `timeout` for the whole request and for
+/// connecting, and no redirects (the access token is a custom header, which reqwest
+/// would carry to another host).
+fn default_http_client(timeout: Duration) -> Result<reqwest::Client, ConfigError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| {
+            let reason = format!("the default HTTP client could not be built ({e}); inject one");
+            ConfigError::invalid(KIND, HTTP_CLIENT, reason)
+        })
+}
 
 /// Sends GraphQL operations to one shop's Admin API. Cheap to clone (shared state).
 #[derive(Clone)]
@@ -39,19 +56,10 @@ impl ShopifyClient {
     /// # Errors
     /// If the HTTP client cannot be built (TLS backend initialisation).
     pub fn new(config: &ShopifyConfig) -> Result<Self, ConfigError> {
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(
-            USER_AGENT,
-            HeaderValue::from_static(concat!("lumitalk-shopify/", env!("CARGO_PKG_VERSION"))),
-        );
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .timeout(config.timeout())
-            .connect_timeout(config.timeout())
-            .build()
-            .map_err(|_| ConfigError::http_client("the HTTP client could not be built"))?;
+        let http = match config.http_client() {
+            Some(injected) => injected.clone(),
+            None => default_http_client(config.timeout())?,
+        };
         Ok(ShopifyClient {
             inner: Arc::new(Inner {
                 http,
@@ -119,7 +127,12 @@ impl ShopifyClient {
             .inner
             .http
             .post(self.inner.endpoint.clone())
+            // Per request, not client defaults, so that an injected client gets them too.
             .header(ACCESS_TOKEN_HEADER, token)
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
+            .timeout(timeout)
             .body(body)
             .send()
             .await

@@ -9,8 +9,12 @@ use std::fmt;
 use std::time::Duration;
 
 use lumitalk_core::Region;
+use lumitalk_core::config::{ConfigKind, Given, Lookup, Problems, Setting};
 use reqwest::Url;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
+
+/// Every problem with a Shopify configuration (the shared core type).
+pub use lumitalk_core::config::{ConfigError, ConfigProblem};
 
 /// The Admin API version used unless configured otherwise: the newest stable
 /// quarterly release when this crate was written. Shopify supports each version
@@ -35,6 +39,18 @@ pub const ENV_API_BASE_URL: &str = "SHOPIFY_API_BASE_URL";
 /// Environment variable: the request timeout in milliseconds. Optional.
 pub const ENV_TIMEOUT_MS: &str = "SHOPIFY_TIMEOUT_MS";
 
+pub(crate) const KIND: ConfigKind = ConfigKind {
+    provider: "Shopify",
+    config: "ShopifyConfig",
+};
+const SHOP: Setting = Setting::new("shop", ENV_SHOP);
+const ACCESS_TOKEN: Setting = Setting::new("access_token", ENV_ACCESS_TOKEN);
+const API_VERSION: Setting = Setting::new("api_version", ENV_API_VERSION);
+const BASE_URL: Setting = Setting::new("base_url", ENV_API_BASE_URL);
+const TIMEOUT: Setting = Setting::new("timeout", ENV_TIMEOUT_MS);
+/// The injected HTTP client (a builder-only setting).
+pub(crate) const HTTP_CLIENT: Setting = Setting::builder_only("http_client");
+
 /// Everything the Shopify client needs. Cheap to clone.
 #[derive(Clone)]
 pub struct ShopifyConfig {
@@ -44,6 +60,7 @@ pub struct ShopifyConfig {
     base_url: Url,
     timeout: Duration,
     phone_region: Region,
+    http_client: Option<reqwest::Client>,
 }
 
 impl ShopifyConfig {
@@ -101,6 +118,12 @@ impl ShopifyConfig {
     pub fn phone_region(&self) -> Region {
         self.phone_region
     }
+
+    /// The injected HTTP client, if one was given
+    /// ([`ShopifyConfigBuilder::http_client`]).
+    pub fn http_client(&self) -> Option<&reqwest::Client> {
+        self.http_client.as_ref()
+    }
 }
 
 impl fmt::Debug for ShopifyConfig {
@@ -112,20 +135,30 @@ impl fmt::Debug for ShopifyConfig {
             .field("base_url", &self.base_url.as_str())
             .field("timeout", &self.timeout)
             .field("phone_region", &self.phone_region.calling_code())
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<injected>"),
+            )
             .finish()
     }
 }
 
 /// Builds a [`ShopifyConfig`]; [`build`](Self::build) checks everything at once.
+///
+/// A problem is named the way the setting was given: by its builder method
+/// (`ShopifyConfig::builder().access_token(..)`) or, for a builder filled by
+/// [`from_env`](Self::from_env) / [`from_lookup`](Self::from_lookup), by its
+/// environment variable (`SHOPIFY_ACCESS_TOKEN`).
 #[derive(Default, Clone)]
 pub struct ShopifyConfigBuilder {
-    shop: Option<String>,
-    access_token: Option<SecretString>,
-    api_version: Option<String>,
-    base_url: Option<String>,
-    timeout: Option<Duration>,
+    shop: Option<Given<String>>,
+    access_token: Option<Given<SecretString>>,
+    api_version: Option<Given<String>>,
+    base_url: Option<Given<String>>,
+    timeout: Option<Given<Duration>>,
     phone_region: Option<Region>,
-    problems: Vec<ConfigProblem>,
+    http_client: Option<reqwest::Client>,
+    problems: Problems,
 }
 
 impl ShopifyConfigBuilder {
@@ -137,53 +170,49 @@ impl ShopifyConfigBuilder {
     /// A builder pre-filled by looking each variable up with `lookup`, so that
     /// tests need not touch the process environment. Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let mut b = ShopifyConfigBuilder {
-            shop: get(ENV_SHOP),
-            access_token: get(ENV_ACCESS_TOKEN).map(SecretString::from),
-            api_version: get(ENV_API_VERSION),
-            base_url: get(ENV_API_BASE_URL),
+        let mut env = Lookup::new(&lookup);
+        let timeout = env.parse(TIMEOUT, |ms| match ms.parse::<u64>() {
+            Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+            _ => Err("expected a positive number of milliseconds".into()),
+        });
+        ShopifyConfigBuilder {
+            shop: env.text(SHOP),
+            access_token: env.secret(ACCESS_TOKEN),
+            api_version: env.text(API_VERSION),
+            base_url: env.text(BASE_URL),
+            timeout,
+            problems: env.into_problems(),
             ..Self::default()
-        };
-        if let Some(ms) = get(ENV_TIMEOUT_MS) {
-            match ms.trim().parse::<u64>() {
-                Ok(ms) if ms > 0 => b.timeout = Some(Duration::from_millis(ms)),
-                _ => b.problems.push(ConfigProblem::malformed(
-                    ENV_TIMEOUT_MS,
-                    "expected a positive number of milliseconds",
-                )),
-            }
         }
-        b
     }
 
     /// The shop: `acme` or `acme.myshopify.com` (a scheme and trailing `/` are tolerated).
     pub fn shop(mut self, shop: impl Into<String>) -> Self {
-        self.shop = Some(shop.into());
+        self.shop = Some(Given::by_builder(shop.into()));
         self
     }
 
     /// The Admin API access token.
     pub fn access_token(mut self, token: impl Into<SecretString>) -> Self {
-        self.access_token = Some(token.into());
+        self.access_token = Some(Given::by_builder(token.into()));
         self
     }
 
     /// The API version, `YYYY-MM` with a quarterly month (`01`, `04`, `07`, `10`).
     pub fn api_version(mut self, version: impl Into<String>) -> Self {
-        self.api_version = Some(version.into());
+        self.api_version = Some(Given::by_builder(version.into()));
         self
     }
 
     /// A base URL replacing `https://{shop}`, e.g. a wiremock server's URI.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.base_url = Some(Given::by_builder(url.into()));
         self
     }
 
     /// How long one request may take (default [`DEFAULT_TIMEOUT`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.timeout = Some(Given::by_builder(timeout));
         self
     }
 
@@ -194,68 +223,61 @@ impl ShopifyConfigBuilder {
         self
     }
 
+    /// The HTTP client to send requests with (shared connection pool, proxy,
+    /// TLS settings), instead of the one this crate builds (which has the
+    /// [`timeout`](Self::timeout) as request and connect timeout and follows no
+    /// redirects).
+    ///
+    /// Every request still sets, itself, the access-token header, `Accept` and
+    /// `Content-Type: application/json`, a `User-Agent` and the
+    /// [`timeout`](Self::timeout); the client's default headers are sent too.
+    /// Give it the redirect policy [`reqwest::redirect::Policy::none`]: the
+    /// access token is a custom header, which reqwest does not strip when a
+    /// redirect leads to another host. A 3xx answer is an invalid response either
+    /// way, never followed by this crate.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
     /// Checks every setting and returns the configuration.
     ///
     /// # Errors
-    /// A [`ConfigError`] listing every missing or malformed setting by its
-    /// environment-variable name.
+    /// A [`ConfigError`] listing every missing or malformed setting, each named
+    /// by its builder method or (when read from the environment) its variable.
     pub fn build(self) -> Result<ShopifyConfig, ConfigError> {
-        let mut problems = self.problems;
-        let shop = match self.shop.as_deref().map(normalize_shop) {
-            None => {
-                problems.push(ConfigProblem::missing(ENV_SHOP));
-                None
-            }
-            Some(Err(reason)) => {
-                problems.push(ConfigProblem::malformed(ENV_SHOP, reason));
-                None
-            }
-            Some(Ok(shop)) => Some(shop),
-        };
-        let access_token = match self.access_token {
-            Some(t) if !secrecy::ExposeSecret::expose_secret(&t).trim().is_empty() => Some(t),
-            _ => {
-                problems.push(ConfigProblem::missing(ENV_ACCESS_TOKEN));
-                None
-            }
-        };
-        let api_version = self
-            .api_version
-            .map(|v| v.trim().to_string())
-            .unwrap_or_else(|| DEFAULT_API_VERSION.to_string());
-        if let Err(reason) = validate_api_version(&api_version) {
-            problems.push(ConfigProblem::malformed(ENV_API_VERSION, reason));
-        }
-        let base_url = match self.base_url.as_deref().map(parse_base_url) {
+        let mut p = self.problems;
+        let shop = p.require_checked(SHOP, self.shop, |s| normalize_shop(&s).map_err(Into::into));
+        let access_token = self
+            .access_token
+            .filter(|t| !t.value.expose_secret().trim().is_empty());
+        let access_token = p.require(ACCESS_TOKEN, access_token);
+        let api_version = self.api_version.map(|v| v.map(|v| v.trim().to_string()));
+        let api_version = p.check_or(API_VERSION, api_version, DEFAULT_API_VERSION.into(), |v| {
+            validate_api_version(&v).map(|()| v).map_err(Into::into)
+        });
+        let base_url = match self.base_url {
             None => shop
                 .as_deref()
                 .and_then(|s| Url::parse(&format!("https://{s}")).ok()),
-            Some(Ok(url)) => Some(url),
-            Some(Err(reason)) => {
-                problems.push(ConfigProblem::malformed(ENV_API_BASE_URL, reason));
-                None
-            }
+            Some(url) => p.check(BASE_URL, url, |u| parse_base_url(&u).map_err(Into::into)),
         };
-        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        if timeout.is_zero() {
-            problems.push(ConfigProblem::malformed(
-                ENV_TIMEOUT_MS,
-                "the timeout must be longer than zero",
-            ));
-        }
-        match (shop, access_token, base_url) {
-            (Some(shop), Some(access_token), Some(base_url)) if problems.is_empty() => {
-                Ok(ShopifyConfig {
-                    shop,
-                    access_token,
-                    api_version,
-                    base_url,
-                    timeout,
-                    phone_region: self.phone_region.unwrap_or_default(),
-                })
-            }
-            _ => Err(ConfigError { problems }),
-        }
+        let timeout = self.timeout.unwrap_or(Given::by_builder(DEFAULT_TIMEOUT));
+        let timeout = p.check(TIMEOUT, timeout, |t| match t.is_zero() {
+            true => Err("the timeout must be longer than zero".into()),
+            false => Ok(t),
+        });
+        p.finish(KIND, || {
+            Some(ShopifyConfig {
+                shop: shop?,
+                access_token: access_token?,
+                api_version: api_version?,
+                base_url: base_url?,
+                timeout: timeout?,
+                phone_region: self.phone_region.unwrap_or_default(),
+                http_client: self.http_client,
+            })
+        })
     }
 }
 
@@ -270,6 +292,10 @@ impl fmt::Debug for ShopifyConfigBuilder {
             .field("api_version", &self.api_version)
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "<injected>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -323,74 +349,6 @@ fn parse_base_url(raw: &str) -> Result<Url, &'static str> {
     }
     Ok(url)
 }
-
-/// One missing or malformed setting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigProblem {
-    /// The setting's environment-variable name, e.g. `SHOPIFY_SHOP`.
-    pub setting: &'static str,
-    /// What is wrong; `None` when the setting is missing. Never holds the value.
-    pub reason: Option<&'static str>,
-}
-
-impl ConfigProblem {
-    fn missing(setting: &'static str) -> Self {
-        ConfigProblem {
-            setting,
-            reason: None,
-        }
-    }
-
-    fn malformed(setting: &'static str, reason: &'static str) -> Self {
-        ConfigProblem {
-            setting,
-            reason: Some(reason),
-        }
-    }
-}
-
-impl fmt::Display for ConfigProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.reason {
-            None => write!(f, "{} is missing", self.setting),
-            Some(reason) => write!(f, "{} is malformed: {reason}", self.setting),
-        }
-    }
-}
-
-/// Every problem found while building a [`ShopifyConfig`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    problems: Vec<ConfigProblem>,
-}
-
-impl ConfigError {
-    /// The problems, in the order the settings were checked.
-    pub fn problems(&self) -> &[ConfigProblem] {
-        &self.problems
-    }
-
-    pub(crate) fn http_client(reason: &'static str) -> Self {
-        ConfigError {
-            problems: vec![ConfigProblem::malformed("http client", reason)],
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("invalid Shopify configuration: ")?;
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{p}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 #[cfg(test)]
 mod tests {
@@ -450,7 +408,7 @@ mod tests {
         ]))
         .build()
         .unwrap_err();
-        let names: Vec<_> = err.problems().iter().map(|p| p.setting).collect();
+        let names: Vec<_> = err.problems().iter().map(|p| p.name()).collect();
         assert_eq!(
             names,
             [
@@ -463,7 +421,34 @@ mod tests {
         );
         let text = err.to_string();
         assert!(text.contains("SHOPIFY_SHOP is missing"), "{text}");
-        assert!(text.contains("SHOPIFY_API_VERSION is malformed"), "{text}");
+        assert!(
+            text.contains("SHOPIFY_API_VERSION: expected a quarterly version"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn builder_errors_name_the_method_and_lookup_errors_the_variable() {
+        let err = ShopifyConfig::builder()
+            .shop("acme")
+            .timeout(Duration::ZERO)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid Shopify configuration: ShopifyConfig::builder().access_token(..) is missing; \
+             ShopifyConfig::builder().timeout(..): the timeout must be longer than zero"
+        );
+        let err = ShopifyConfigBuilder::from_lookup(lookup(&[(ENV_SHOP, "acme")]))
+            .timeout(Duration::ZERO)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid Shopify configuration: SHOPIFY_ACCESS_TOKEN is missing; \
+             ShopifyConfig::builder().timeout(..): the timeout must be longer than zero",
+            "a value given to the builder is named by its method even after from_lookup"
+        );
     }
 
     #[test]
@@ -474,7 +459,12 @@ mod tests {
                 .access_token("t".to_string())
                 .build()
                 .unwrap_err();
-            assert_eq!(err.problems()[0].setting, ENV_SHOP, "{shop:?}");
+            assert_eq!(err.problems()[0].name(), "shop", "{shop:?}");
+            assert!(
+                err.to_string()
+                    .contains("ShopifyConfig::builder().shop(..): expected a shop name"),
+                "{err}"
+            );
         }
         for v in [
             "2026-1",

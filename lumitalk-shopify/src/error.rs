@@ -71,6 +71,10 @@ pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
             provider: PROVIDER,
             message: with_detail(&format!("HTTP {code}"), errors),
         }),
+        // Never followed: the access token is a custom header that would go along.
+        300..=399 => Err(invalid_response(format!(
+            "unexpected redirect (HTTP {code}), not followed; check the shop and base URL"
+        ))),
         400..=499 => Err(invalid_request(with_detail(
             &format!("HTTP {code}"),
             errors,
@@ -345,6 +349,13 @@ mod tests {
 
     fn err(status: u16, headers: &[(&'static str, &str)], body: &str) -> OrderSourceError {
         run(status, headers, body).result.unwrap_err()
+    }
+
+    #[test]
+    fn redirect_is_an_invalid_response() {
+        let e = err(302, &[("location", "https://elsewhere.example/")], "");
+        assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+        assert!(e.to_string().contains("redirect"), "{e}");
     }
 
     #[test]

@@ -63,6 +63,7 @@
 //! | HTTP 404 | `InvalidRequest` (unknown shop or API version) |
 //! | other HTTP 4xx, other GraphQL errors | `InvalidRequest` with Shopify's code and message |
 //! | body not JSON, `errors` of an unknown shape, no `data` | `InvalidResponse` |
+//! | HTTP 3xx (never followed: the token would go along) | `InvalidResponse` |
 //! | request timed out / could not connect | `Timeout` / `Unavailable` |
 //!
 //! The adapter never retries: wrap it in core's retry wrapper, which honours the

@@ -3,9 +3,19 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use lumitalk_core::{ErrorKind, StoreError};
+use lumitalk_core::config::{ConfigKind, Given, Lookup, Problems, Setting};
 
-use crate::error::PROVIDER;
+/// Every problem with a SQLite configuration (the shared core type).
+pub use lumitalk_core::config::{ConfigError, ConfigProblem};
+
+const KIND: ConfigKind = ConfigKind {
+    provider: "SQLite",
+    config: "SqliteConfig",
+};
+const PATH: Setting = Setting::new("path", ENV_PATH);
+const SYNCHRONOUS: Setting = Setting::new("synchronous", ENV_SYNCHRONOUS);
+const MAX_BATCH: Setting = Setting::builder_only("max_batch");
+const QUEUE_CAPACITY: Setting = Setting::builder_only("queue_capacity");
 
 /// How hard SQLite works to make a commit survive power loss.
 ///
@@ -88,40 +98,18 @@ impl SqliteConfig {
         }
     }
 
+    /// A builder with nothing set; [`SqliteConfigBuilder::build`] checks it.
+    pub fn builder() -> SqliteConfigBuilder {
+        SqliteConfigBuilder::default()
+    }
+
     /// Reads [`ENV_PATH`] (required; `:memory:` for an in-memory database) and
     /// [`ENV_SYNCHRONOUS`] (`full` or `normal`, default `full`).
     ///
     /// # Errors
-    /// `InvalidRequest` naming every missing or bad variable.
-    pub fn from_env() -> Result<Self, StoreError> {
-        Self::from_vars(|k| std::env::var(k).ok())
-    }
-
-    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, StoreError> {
-        let mut problems = Vec::new();
-        let mut config = match var(ENV_PATH).filter(|p| !p.trim().is_empty()) {
-            Some(p) if p == ":memory:" => Self::in_memory(),
-            Some(p) => Self::file(p),
-            None => {
-                problems.push(format!("{ENV_PATH} is not set"));
-                Self::in_memory()
-            }
-        };
-        match var(ENV_SYNCHRONOUS).map(|s| s.trim().to_ascii_lowercase()) {
-            None => {}
-            Some(s) if s == "full" || s.is_empty() => config.synchronous = Synchronous::Full,
-            Some(s) if s == "normal" => config.synchronous = Synchronous::Normal,
-            Some(_) => problems.push(format!("{ENV_SYNCHRONOUS} must be `full` or `normal`")),
-        }
-        if problems.is_empty() {
-            Ok(config)
-        } else {
-            Err(StoreError::from_kind(
-                ErrorKind::InvalidRequest,
-                PROVIDER,
-                problems.join("; "),
-            ))
-        }
+    /// A [`ConfigError`] naming every missing or bad variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        SqliteConfigBuilder::from_env().build()
     }
 
     /// Durability of a commit; see [`Synchronous`].
@@ -156,32 +144,170 @@ impl SqliteConfig {
     }
 }
 
+/// Builds a [`SqliteConfig`]; [`build`](Self::build) reports every problem at once,
+/// each named by its builder method (`SqliteConfig::builder().path(..)`) or, when
+/// it came from the environment, by its variable (`LUMITALK_SQLITE_PATH`).
+#[derive(Debug, Clone, Default)]
+pub struct SqliteConfigBuilder {
+    location: Option<Given<Location>>,
+    synchronous: Option<Given<Synchronous>>,
+    busy_timeout: Option<Duration>,
+    max_batch: Option<usize>,
+    queue: Option<usize>,
+    problems: Problems,
+}
+
+impl SqliteConfigBuilder {
+    /// A builder filled from the process environment (see [`SqliteConfig::from_env`]).
+    pub fn from_env() -> Self {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// A builder filled by `lookup` (a variable name to its value), for tests and
+    /// other configuration sources. Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let mut env = Lookup::new(&lookup);
+        let location = env.text(PATH).map(|p| {
+            p.map(|p| match p.trim() {
+                ":memory:" => Location::Memory,
+                _ => Location::File(PathBuf::from(p)),
+            })
+        });
+        let synchronous = env.parse(SYNCHRONOUS, |s| match s.to_ascii_lowercase().as_str() {
+            "full" => Ok(Synchronous::Full),
+            "normal" => Ok(Synchronous::Normal),
+            _ => Err("must be `full` or `normal`".into()),
+        });
+        SqliteConfigBuilder {
+            location,
+            synchronous,
+            problems: env.into_problems(),
+            ..Self::default()
+        }
+    }
+
+    /// The database file, created if missing (`LUMITALK_SQLITE_PATH`).
+    pub fn path(mut self, path: impl AsRef<Path>) -> Self {
+        let location = Location::File(path.as_ref().to_path_buf());
+        self.location = Some(Given::by_builder(location));
+        self
+    }
+
+    /// A private in-memory database instead of a file (`LUMITALK_SQLITE_PATH=:memory:`).
+    pub fn in_memory(mut self) -> Self {
+        self.location = Some(Given::by_builder(Location::Memory));
+        self
+    }
+
+    /// Durability of a commit (`LUMITALK_SQLITE_SYNCHRONOUS`); see [`Synchronous`].
+    pub fn synchronous(mut self, mode: Synchronous) -> Self {
+        self.synchronous = Some(Given::by_builder(mode));
+        self
+    }
+
+    /// See [`SqliteConfig::busy_timeout`].
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = Some(timeout);
+        self
+    }
+
+    /// See [`SqliteConfig::max_batch`]; at least 1.
+    pub fn max_batch(mut self, n: usize) -> Self {
+        self.max_batch = Some(n);
+        self
+    }
+
+    /// See [`SqliteConfig::queue_capacity`]; at least 1.
+    pub fn queue_capacity(mut self, n: usize) -> Self {
+        self.queue = Some(n);
+        self
+    }
+
+    /// Checks every setting.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming every missing or bad setting the way it was given.
+    pub fn build(self) -> Result<SqliteConfig, ConfigError> {
+        let mut p = self.problems;
+        let location = p.require(PATH, self.location);
+        let at_least_one = |n: usize| match n {
+            0 => Err("must be at least 1".to_string()),
+            n => Ok(n),
+        };
+        let defaults = SqliteConfig::in_memory();
+        let max_batch = self.max_batch.map(Given::by_builder);
+        let max_batch = p.check_or(MAX_BATCH, max_batch, defaults.max_batch, at_least_one);
+        let queue = self.queue.map(Given::by_builder);
+        let queue = p.check_or(QUEUE_CAPACITY, queue, defaults.queue, at_least_one);
+        p.finish(KIND, || {
+            Some(SqliteConfig {
+                location: location?,
+                synchronous: self.synchronous.map_or(defaults.synchronous, |s| s.value),
+                busy_timeout: self.busy_timeout.unwrap_or(defaults.busy_timeout),
+                max_batch: max_batch?,
+                queue: queue?,
+            })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn from_env_reports_every_problem() {
-        let e = SqliteConfig::from_vars(|k| (k == ENV_SYNCHRONOUS).then(|| "sometimes".into()))
-            .unwrap_err();
-        let msg = e.to_string();
-        assert!(
-            msg.contains(ENV_PATH) && msg.contains(ENV_SYNCHRONOUS),
-            "{msg}"
+        let e = SqliteConfigBuilder::from_lookup(|k| {
+            (k == ENV_SYNCHRONOUS).then(|| "sometimes".into())
+        })
+        .build()
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid SQLite configuration: \
+             LUMITALK_SQLITE_SYNCHRONOUS: must be `full` or `normal`; \
+             LUMITALK_SQLITE_PATH is missing"
         );
     }
 
     #[test]
+    fn builder_errors_name_the_method() {
+        let e = SqliteConfig::builder().max_batch(0).build().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid SQLite configuration: SqliteConfig::builder().path(..) is missing; \
+             SqliteConfig::builder().max_batch(..): must be at least 1"
+        );
+        let c = SqliteConfig::builder()
+            .path("/tmp/x.db")
+            .synchronous(Synchronous::Normal)
+            .max_batch(8)
+            .build()
+            .unwrap();
+        assert_eq!(
+            c,
+            SqliteConfig::file("/tmp/x.db")
+                .synchronous(Synchronous::Normal)
+                .max_batch(8)
+        );
+        let m = SqliteConfig::builder().in_memory().build().unwrap();
+        assert_eq!(m, SqliteConfig::in_memory());
+    }
+
+    #[test]
     fn from_env_reads_path_and_mode() {
-        let c = SqliteConfig::from_vars(|k| match k {
+        let c = SqliteConfigBuilder::from_lookup(|k| match k {
             ENV_PATH => Some("/tmp/x.db".into()),
             ENV_SYNCHRONOUS => Some("NORMAL".into()),
             _ => None,
         })
+        .build()
         .unwrap();
         assert_eq!(c.location, Location::File("/tmp/x.db".into()));
         assert_eq!(c.synchronous, Synchronous::Normal);
-        let m = SqliteConfig::from_vars(|k| (k == ENV_PATH).then(|| ":memory:".into())).unwrap();
+        let m = SqliteConfigBuilder::from_lookup(|k| (k == ENV_PATH).then(|| ":memory:".into()))
+            .build()
+            .unwrap();
         assert_eq!(m.location, Location::Memory);
         assert_eq!(m.synchronous, Synchronous::Full);
     }

@@ -81,7 +81,10 @@ mod schema;
 mod store;
 mod worker;
 
-pub use config::{ENV_PATH, ENV_SYNCHRONOUS, SqliteConfig, Synchronous};
+pub use config::{
+    ConfigError, ConfigProblem, ENV_PATH, ENV_SYNCHRONOUS, SqliteConfig, SqliteConfigBuilder,
+    Synchronous,
+};
 pub use lumitalk_core::CallRecordStore;
 pub use store::SqliteCallRecordStore;
 

@@ -27,8 +27,29 @@ use std::fmt;
 use std::time::Duration;
 
 use lumitalk_core::AudioId;
+use lumitalk_core::config::{ConfigKind, Given, Lookup, Problems, Setting, Source};
 use secrecy::SecretString;
 use url::Url;
+
+/// Every problem with a Twilio configuration (the shared core type).
+pub use lumitalk_core::config::{ConfigError, ConfigProblem};
+
+const KIND: ConfigKind = ConfigKind {
+    provider: "Twilio",
+    config: "TwilioConfig",
+};
+const ACCOUNT_SID: Setting = Setting::new("account_sid", "TWILIO_ACCOUNT_SID");
+const AUTH_TOKEN: Setting = Setting::new("auth_token", "TWILIO_AUTH_TOKEN");
+const API_KEY_SID: Setting = Setting::new("api_key", "TWILIO_API_KEY_SID");
+const API_KEY_SECRET: Setting = Setting::new("api_key", "TWILIO_API_KEY_SECRET");
+const API_BASE: Setting = Setting::new("api_base_url", "TWILIO_API_BASE_URL");
+const PUBLIC_URL: Setting = Setting::new("public_url", "LUMITALK_PUBLIC_URL");
+const SPEECH_MODEL: Setting = Setting::new("speech_model", "TWILIO_SPEECH_MODEL");
+const SPEECH_TIMEOUT: Setting = Setting::new("speech_timeout_secs", "TWILIO_SPEECH_TIMEOUT");
+const ROUTES: Setting = Setting::builder_only("routes");
+const REQUEST_TIMEOUT: Setting = Setting::builder_only("request_timeout");
+#[cfg(feature = "rest")]
+const HTTP_CLIENT: Setting = Setting::builder_only("http_client");
 
 /// Default REST base URL.
 pub const DEFAULT_API_BASE_URL: &str = "https://api.twilio.com";
@@ -98,6 +119,8 @@ pub struct TwilioConfig {
     pub(crate) speech_model: Option<String>,
     pub(crate) speech_timeout_secs: u32,
     pub(crate) request_timeout: Duration,
+    #[cfg(feature = "rest")]
+    pub(crate) http_client: Option<reqwest::Client>,
 }
 
 impl fmt::Debug for TwilioConfig {
@@ -120,7 +143,7 @@ impl fmt::Debug for TwilioConfig {
             .field("speech_model", &self.speech_model)
             .field("speech_timeout_secs", &self.speech_timeout_secs)
             .field("request_timeout", &self.request_timeout)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -188,6 +211,13 @@ impl TwilioConfig {
         self.request_timeout
     }
 
+    /// The injected HTTP client for REST call control, if one was given
+    /// ([`TwilioConfigBuilder::http_client`]).
+    #[cfg(feature = "rest")]
+    pub fn http_client(&self) -> Option<&reqwest::Client> {
+        self.http_client.as_ref()
+    }
+
     /// The absolute public URL of a path (`/twilio/gather` → `https://host/twilio/gather`).
     pub fn public_url_for(&self, path: &str) -> String {
         let base = self.public_url.as_str().trim_end_matches('/');
@@ -220,20 +250,25 @@ impl TwilioConfig {
     }
 }
 
-/// Collects settings; [`build`](Self::build) validates them all at once.
+/// Collects settings; [`build`](Self::build) validates them all at once and names
+/// each problem by its builder method (`TwilioConfig::builder().public_url(..)`)
+/// or, when it came from the environment, by its variable (`LUMITALK_PUBLIC_URL`).
 #[derive(Default, Clone)]
 pub struct TwilioConfigBuilder {
-    account_sid: Option<String>,
-    auth_token: Option<SecretString>,
-    api_key_sid: Option<String>,
-    api_key_secret: Option<SecretString>,
-    api_base: Option<String>,
-    public_url: Option<String>,
+    account_sid: Option<Given<String>>,
+    auth_token: Option<Given<SecretString>>,
+    api_key_sid: Option<Given<String>>,
+    api_key_secret: Option<Given<SecretString>>,
+    api_base: Option<Given<String>>,
+    public_url: Option<Given<String>>,
     routes: Routes,
-    speech_model: Option<String>,
+    speech_model: Option<Given<String>>,
     /// Raw, validated by `build()` (it may come from the environment).
-    speech_timeout: Option<String>,
+    speech_timeout: Option<Given<String>>,
     request_timeout: Option<Duration>,
+    #[cfg(feature = "rest")]
+    http_client: Option<reqwest::Client>,
+    problems: Problems,
 }
 
 impl fmt::Debug for TwilioConfigBuilder {
@@ -268,48 +303,51 @@ impl TwilioConfigBuilder {
     /// A builder filled by `lookup(env var name)`: [`from_env`](Self::from_env)
     /// without touching the process environment (for tests and other sources).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let env = Lookup::new(&lookup);
         TwilioConfigBuilder {
-            account_sid: get("TWILIO_ACCOUNT_SID"),
-            auth_token: get("TWILIO_AUTH_TOKEN").map(SecretString::from),
-            api_key_sid: get("TWILIO_API_KEY_SID"),
-            api_key_secret: get("TWILIO_API_KEY_SECRET").map(SecretString::from),
-            api_base: get("TWILIO_API_BASE_URL"),
-            public_url: get("LUMITALK_PUBLIC_URL"),
-            speech_model: get("TWILIO_SPEECH_MODEL").map(|m| m.trim().to_string()),
-            speech_timeout: get("TWILIO_SPEECH_TIMEOUT"),
+            account_sid: env.text(ACCOUNT_SID),
+            auth_token: env.secret(AUTH_TOKEN),
+            api_key_sid: env.text(API_KEY_SID),
+            api_key_secret: env.secret(API_KEY_SECRET),
+            api_base: env.text(API_BASE),
+            public_url: env.text(PUBLIC_URL),
+            speech_model: env
+                .text(SPEECH_MODEL)
+                .map(|m| m.map(|m| m.trim().to_string())),
+            speech_timeout: env.text(SPEECH_TIMEOUT),
+            problems: env.into_problems(),
             ..Default::default()
         }
     }
 
     /// The account SID (`AC…`).
     pub fn account_sid(mut self, sid: impl Into<String>) -> Self {
-        self.account_sid = Some(sid.into());
+        self.account_sid = Some(Given::by_builder(sid.into()));
         self
     }
 
     /// The auth token (webhook signatures; REST too unless an API key is set).
     pub fn auth_token(mut self, token: SecretString) -> Self {
-        self.auth_token = Some(token);
+        self.auth_token = Some(Given::by_builder(token));
         self
     }
 
     /// REST credentials from an API key (`SK…`) and its secret.
     pub fn api_key(mut self, sid: impl Into<String>, secret: SecretString) -> Self {
-        self.api_key_sid = Some(sid.into());
-        self.api_key_secret = Some(secret);
+        self.api_key_sid = Some(Given::by_builder(sid.into()));
+        self.api_key_secret = Some(Given::by_builder(secret));
         self
     }
 
     /// The REST base URL (default [`DEFAULT_API_BASE_URL`]).
     pub fn api_base_url(mut self, url: impl Into<String>) -> Self {
-        self.api_base = Some(url.into());
+        self.api_base = Some(Given::by_builder(url.into()));
         self
     }
 
     /// The public base URL Twilio reaches this server at.
     pub fn public_url(mut self, url: impl Into<String>) -> Self {
-        self.public_url = Some(url.into());
+        self.public_url = Some(Given::by_builder(url.into()));
         self
     }
 
@@ -324,14 +362,14 @@ impl TwilioConfigBuilder {
     /// With a model set, `speechTimeout` becomes an integer (see
     /// [`speech_timeout_secs`](Self::speech_timeout_secs)).
     pub fn speech_model(mut self, model: Option<String>) -> Self {
-        self.speech_model = model;
+        self.speech_model = model.map(Given::by_builder);
         self
     }
 
     /// Seconds of silence that end the caller's speech when a speech model is set
     /// (default [`DEFAULT_SPEECH_TIMEOUT_SECS`]; 1 to [`MAX_SPEECH_TIMEOUT_SECS`]).
     pub fn speech_timeout_secs(mut self, secs: u32) -> Self {
-        self.speech_timeout = Some(secs.to_string());
+        self.speech_timeout = Some(Given::by_builder(secs.to_string()));
         self
     }
 
@@ -341,139 +379,185 @@ impl TwilioConfigBuilder {
         self
     }
 
+    /// The HTTP client for REST call control (shared connection pool, proxy, TLS
+    /// settings), instead of the one this crate builds (which has the
+    /// [`request_timeout`](Self::request_timeout) and follows no redirects).
+    ///
+    /// Every request still sets, itself, its basic-auth credentials, `Accept`,
+    /// `Content-Type` and the [`request_timeout`](Self::request_timeout); the
+    /// client's default headers are sent too. Give it the redirect policy
+    /// [`reqwest::redirect::Policy::none`]: a REST call has no business
+    /// redirecting, and a 3xx answer is an invalid response either way.
+    #[cfg(feature = "rest")]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
     /// Validates every setting.
     ///
     /// # Errors
     /// [`ConfigError`] listing every problem found, not just the first.
-    pub fn build(self) -> Result<TwilioConfig, ConfigError> {
-        let mut problems = Vec::new();
-
-        let public_url = match self.public_url.as_deref() {
-            None => {
-                problems.push("LUMITALK_PUBLIC_URL: missing".to_string());
-                None
+    pub fn build(mut self) -> Result<TwilioConfig, ConfigError> {
+        let mut p = std::mem::take(&mut self.problems);
+        let public_url = p.require_checked(PUBLIC_URL, self.public_url.take(), |raw| {
+            let u = http_url(&raw)?;
+            match u.query().is_some() || u.fragment().is_some() {
+                true => Err("must not have a query or fragment".into()),
+                false => Ok(u),
             }
-            Some(raw) => match http_url(raw) {
-                Ok(u) if u.query().is_some() || u.fragment().is_some() => {
-                    problems
-                        .push("LUMITALK_PUBLIC_URL: must not have a query or fragment".to_string());
-                    None
-                }
-                Ok(u) => Some(u),
-                Err(why) => {
-                    problems.push(format!("LUMITALK_PUBLIC_URL: {why}"));
-                    None
-                }
-            },
-        };
-
-        let api_base = match http_url(self.api_base.as_deref().unwrap_or(DEFAULT_API_BASE_URL)) {
-            Ok(u) => Some(u),
-            Err(why) => {
-                problems.push(format!("TWILIO_API_BASE_URL: {why}"));
-                None
-            }
-        };
-
+        });
+        let api_base =
+            (self.api_base.take()).unwrap_or(Given::by_builder(DEFAULT_API_BASE_URL.into()));
+        let api_base = p.check(API_BASE, api_base, |raw| http_url(&raw));
         if let Some(sid) = &self.account_sid
-            && !is_sid(sid, "AC")
+            && !is_sid(&sid.value, "AC")
         {
-            problems
-                .push("TWILIO_ACCOUNT_SID: must be `AC` followed by 32 letters or digits".into());
-        }
-
-        let credentials = match (&self.api_key_sid, &self.api_key_secret) {
-            (Some(sid), Some(secret)) => {
-                if !is_sid(sid, "SK") {
-                    problems.push(
-                        "TWILIO_API_KEY_SID: must be `SK` followed by 32 letters or digits".into(),
-                    );
-                }
-                Some(Credentials::ApiKey {
-                    sid: sid.clone(),
-                    secret: secret.clone(),
-                })
-            }
-            (Some(_), None) => {
-                problems.push("TWILIO_API_KEY_SECRET: missing (TWILIO_API_KEY_SID is set)".into());
-                None
-            }
-            (None, Some(_)) => {
-                problems.push("TWILIO_API_KEY_SID: missing (TWILIO_API_KEY_SECRET is set)".into());
-                None
-            }
-            (None, None) => self.auth_token.clone().map(Credentials::AuthToken),
-        };
-        let any_credential = self.auth_token.is_some()
-            || self.api_key_sid.is_some()
-            || self.api_key_secret.is_some();
-        if self.account_sid.is_some() && !any_credential {
-            problems.push(
-                "TWILIO_AUTH_TOKEN: missing (TWILIO_ACCOUNT_SID is set; give the auth token or an API key)"
-                    .into(),
+            p.invalid(
+                ACCOUNT_SID,
+                sid.source,
+                "must be `AC` followed by 32 letters or digits",
             );
         }
-        // An auth token without an account SID is fine: webhooks are verified and
-        // call control answers `Unauthorized` naming TWILIO_ACCOUNT_SID.
-
-        if let Some(model) = &self.speech_model
-            && (model.is_empty() || !model.bytes().all(|b| b.is_ascii_graphic()))
-        {
-            problems.push("TWILIO_SPEECH_MODEL: must be a model name without spaces".into());
+        let credentials = credentials(&mut p, &self);
+        let speech_timeout_secs = speech_timeout(&mut p, &self);
+        check_routes(&mut p, &self.routes);
+        if self.request_timeout.is_some_and(|t| t.is_zero()) {
+            p.invalid(REQUEST_TIMEOUT, Source::Builder, "must be positive");
         }
-        let speech_timeout_secs = match self.speech_timeout.as_deref().map(str::trim) {
-            None => DEFAULT_SPEECH_TIMEOUT_SECS,
-            Some(raw) => match raw.parse::<u32>() {
-                Ok(n) if (1..=MAX_SPEECH_TIMEOUT_SECS).contains(&n) => n,
-                _ => {
-                    problems.push(format!(
-                        "TWILIO_SPEECH_TIMEOUT: must be a whole number of seconds from 1 to \
-                         {MAX_SPEECH_TIMEOUT_SECS} (`auto` is used automatically without \
-                         TWILIO_SPEECH_MODEL)"
-                    ));
-                    DEFAULT_SPEECH_TIMEOUT_SECS
-                }
-            },
-        };
-
-        let r = &self.routes;
-        for (name, path) in [
-            ("voice", &r.voice),
-            ("gather", &r.gather),
-            ("dial", &r.dial),
-            ("status", &r.status),
-            ("audio", &r.audio),
-        ] {
-            if !path.starts_with('/') || path.contains(['?', '#']) {
-                problems.push(format!(
-                    "routes.{name}: must be a path starting with `/`, without query"
-                ));
-            }
-        }
-        if !r.audio.contains("{id}") {
-            problems.push("routes.audio: must contain `{id}`".into());
-        }
-        if let Some(t) = self.request_timeout
-            && t.is_zero()
-        {
-            problems.push("request_timeout: must be positive".into());
-        }
-
-        match (public_url, api_base) {
-            (Some(public_url), Some(api_base)) if problems.is_empty() => Ok(TwilioConfig {
-                account_sid: self.account_sid,
+        p.finish(KIND, || {
+            Some(TwilioConfig {
+                account_sid: self.account_sid.map(|s| s.value),
                 credentials,
-                auth_token: self.auth_token,
-                api_base,
-                public_url,
+                auth_token: self.auth_token.map(|t| t.value),
+                api_base: api_base?,
+                public_url: public_url?,
                 routes: self.routes,
-                speech_model: self.speech_model,
+                speech_model: self.speech_model.map(|m| m.value),
                 speech_timeout_secs,
                 request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
-            }),
-            _ => Err(ConfigError { problems }),
+                #[cfg(feature = "rest")]
+                http_client: self.http_client,
+            })
+        })
+    }
+}
+
+/// The REST credentials: an API key pair when given, else the auth token.
+fn credentials(p: &mut Problems, b: &TwilioConfigBuilder) -> Option<Credentials> {
+    let credentials = match (&b.api_key_sid, &b.api_key_secret) {
+        (Some(sid), Some(secret)) => {
+            if !is_sid(&sid.value, "SK") {
+                p.invalid(
+                    API_KEY_SID,
+                    sid.source,
+                    "must be `SK` followed by 32 letters or digits",
+                );
+            }
+            Some(Credentials::ApiKey {
+                sid: sid.value.clone(),
+                secret: secret.value.clone(),
+            })
+        }
+        (Some(sid), None) => {
+            let hint = format!("{} is set", API_KEY_SID.name(sid.source));
+            p.missing_because(API_KEY_SECRET, hint);
+            None
+        }
+        (None, Some(secret)) => {
+            let hint = format!("{} is set", API_KEY_SECRET.name(secret.source));
+            p.missing_because(API_KEY_SID, hint);
+            None
+        }
+        (None, None) => b
+            .auth_token
+            .clone()
+            .map(|t| Credentials::AuthToken(t.value)),
+    };
+    let any_credential =
+        b.auth_token.is_some() || b.api_key_sid.is_some() || b.api_key_secret.is_some();
+    if let Some(sid) = &b.account_sid
+        && !any_credential
+    {
+        // An auth token without an account SID is fine: webhooks are verified and
+        // call control answers `Unauthorized` naming TWILIO_ACCOUNT_SID.
+        let hint = format!(
+            "{} is set; give the auth token or an API key",
+            ACCOUNT_SID.name(sid.source)
+        );
+        p.missing_because(AUTH_TOKEN, hint);
+    }
+    credentials
+}
+
+/// The speech model's name and the integer `speechTimeout` used with it.
+fn speech_timeout(p: &mut Problems, b: &TwilioConfigBuilder) -> u32 {
+    if let Some(model) = &b.speech_model
+        && (model.value.is_empty() || !model.value.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        p.invalid(
+            SPEECH_MODEL,
+            model.source,
+            "must be a model name without spaces",
+        );
+    }
+    let Some(raw) = &b.speech_timeout else {
+        return DEFAULT_SPEECH_TIMEOUT_SECS;
+    };
+    match raw.value.trim().parse::<u32>() {
+        Ok(n) if (1..=MAX_SPEECH_TIMEOUT_SECS).contains(&n) => n,
+        _ => {
+            let reason = format!(
+                "must be a whole number of seconds from 1 to {MAX_SPEECH_TIMEOUT_SECS} \
+                 (`auto` is used automatically without {})",
+                SPEECH_MODEL.name(raw.source)
+            );
+            p.invalid(SPEECH_TIMEOUT, raw.source, reason);
+            DEFAULT_SPEECH_TIMEOUT_SECS
         }
     }
+}
+
+fn check_routes(p: &mut Problems, r: &Routes) {
+    for (name, path) in [
+        ("voice", &r.voice),
+        ("gather", &r.gather),
+        ("dial", &r.dial),
+        ("status", &r.status),
+        ("audio", &r.audio),
+    ] {
+        if !path.starts_with('/') || path.contains(['?', '#']) {
+            let reason = format!("{name} must be a path starting with `/`, without query");
+            p.invalid(ROUTES, Source::Builder, reason);
+        }
+    }
+    if !r.audio.contains("{id}") {
+        p.invalid(ROUTES, Source::Builder, "audio must contain `{id}`");
+    }
+}
+
+/// The client REST calls use: the injected one, or one with `request_timeout` and
+/// no redirects.
+#[cfg(feature = "rest")]
+pub(crate) fn http_client(config: &TwilioConfig) -> Result<reqwest::Client, ConfigError> {
+    if let Some(injected) = &config.http_client {
+        return Ok(injected.clone());
+    }
+    reqwest::Client::builder()
+        .timeout(config.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| {
+            let reason = format!("the default HTTP client could not be built ({e}); inject one");
+            ConfigError::invalid(KIND, HTTP_CLIENT, reason)
+        })
+}
+
+/// The error when signature checks are asked for without an auth token.
+pub(crate) fn auth_token_needed() -> ConfigError {
+    let mut p = Problems::default();
+    p.missing_because(AUTH_TOKEN, "needed to verify webhook signatures");
+    p.into_error(KIND)
 }
 
 fn http_url(raw: &str) -> Result<Url, String> {
@@ -488,183 +572,5 @@ fn is_sid(s: &str, prefix: &str) -> bool {
     s.len() == 34 && s.starts_with(prefix) && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// Every problem found in a configuration.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid Twilio configuration: {}", problems.join("; "))]
-pub struct ConfigError {
-    /// One line per problem, each starting with the setting's name.
-    pub problems: Vec<String>,
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SID: &str = "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
-
-    fn env(pairs: &[(&str, &str)]) -> TwilioConfigBuilder {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        TwilioConfigBuilder::from_lookup(move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        })
-    }
-
-    #[test]
-    fn from_env_with_auth_token() {
-        let c = env(&[
-            ("TWILIO_ACCOUNT_SID", SID),
-            ("TWILIO_AUTH_TOKEN", "tok"),
-            ("LUMITALK_PUBLIC_URL", "https://bot.example.com/"),
-        ])
-        .build()
-        .unwrap();
-        assert_eq!(c.account_sid(), Some(SID));
-        assert!(c.has_auth_token());
-        assert_eq!(c.api_base().as_str(), "https://api.twilio.com/");
-        assert_eq!(c.gather_url(), "https://bot.example.com/twilio/gather");
-        assert_eq!(
-            c.audio_url(&AudioId::new("abc")),
-            "https://bot.example.com/audio/abc"
-        );
-        assert_eq!(c.speech_model(), None);
-        assert_eq!(c.speech_timeout(), "auto");
-        let dbg = format!("{c:?}");
-        assert!(!dbg.contains("tok\""), "{dbg}");
-    }
-
-    #[test]
-    fn api_key_and_base_url_override() {
-        let c = env(&[
-            ("TWILIO_ACCOUNT_SID", SID),
-            ("TWILIO_API_KEY_SID", "SK0123456789abcdef0123456789abcdef"),
-            ("TWILIO_API_KEY_SECRET", "shh"),
-            ("TWILIO_API_BASE_URL", "http://127.0.0.1:9999"),
-            ("LUMITALK_PUBLIC_URL", "https://bot.example.com/app"),
-        ])
-        .build()
-        .unwrap();
-        assert!(matches!(c.credentials, Some(Credentials::ApiKey { .. })));
-        assert!(!c.has_auth_token());
-        assert_eq!(c.voice_url(), "https://bot.example.com/app/twilio/voice");
-        assert!(!format!("{c:?}").contains("shh"));
-    }
-
-    #[test]
-    fn webhook_only_config_is_valid() {
-        let c = env(&[("LUMITALK_PUBLIC_URL", "http://localhost:3000")])
-            .build()
-            .unwrap();
-        assert!(c.credentials.is_none());
-        assert!(c.account_sid().is_none());
-    }
-
-    #[test]
-    fn reports_every_problem() {
-        let err = env(&[
-            ("TWILIO_ACCOUNT_SID", "nope"),
-            ("TWILIO_API_KEY_SID", "SKshort"),
-            ("TWILIO_API_BASE_URL", "ftp://x"),
-        ])
-        .routes(Routes {
-            audio: "/audio".into(),
-            ..Routes::default()
-        })
-        .build()
-        .unwrap_err();
-        let all = err.problems.join("\n");
-        for needle in [
-            "LUMITALK_PUBLIC_URL: missing",
-            "TWILIO_API_BASE_URL",
-            "TWILIO_ACCOUNT_SID: must be",
-            "TWILIO_API_KEY_SECRET: missing",
-            "routes.audio",
-        ] {
-            assert!(all.contains(needle), "{needle} not in {all}");
-        }
-        assert_eq!(err.problems.len(), 5, "{all}");
-    }
-
-    #[test]
-    fn account_sid_without_credentials_is_an_error() {
-        let err = env(&[
-            ("TWILIO_ACCOUNT_SID", SID),
-            ("LUMITALK_PUBLIC_URL", "https://x.example"),
-        ])
-        .build()
-        .unwrap_err();
-        assert!(err.to_string().contains("TWILIO_AUTH_TOKEN: missing"));
-        let err = env(&[
-            ("TWILIO_AUTH_TOKEN", "t"),
-            ("LUMITALK_PUBLIC_URL", "https://x.example?q=1"),
-        ])
-        .build()
-        .unwrap_err();
-        assert_eq!(err.problems.len(), 1, "{err}");
-    }
-
-    #[test]
-    fn auth_token_without_account_sid_is_valid() {
-        // Verifying webhooks needs only the token; the SID is for call control.
-        let c = env(&[
-            ("TWILIO_AUTH_TOKEN", "tok"),
-            ("LUMITALK_PUBLIC_URL", "https://x.example"),
-        ])
-        .build()
-        .unwrap();
-        assert!(c.has_auth_token());
-        assert_eq!(c.account_sid(), None);
-    }
-
-    #[test]
-    fn speech_model_switches_speech_timeout_to_an_integer() {
-        let c = env(&[
-            ("LUMITALK_PUBLIC_URL", "https://x.example"),
-            ("TWILIO_SPEECH_MODEL", "phone_call"),
-        ])
-        .build()
-        .unwrap();
-        assert_eq!(c.speech_model(), Some("phone_call"));
-        assert_eq!(c.speech_timeout(), "2");
-        let c = env(&[
-            ("LUMITALK_PUBLIC_URL", "https://x.example"),
-            ("TWILIO_SPEECH_MODEL", "googlev2_telephony"),
-            ("TWILIO_SPEECH_TIMEOUT", "3"),
-        ])
-        .build()
-        .unwrap();
-        assert_eq!(c.speech_timeout(), "3");
-        let c = TwilioConfig::builder()
-            .public_url("https://x.example")
-            .speech_timeout_secs(4)
-            .build()
-            .unwrap();
-        assert_eq!(c.speech_timeout(), "auto", "no model: auto");
-        assert_eq!(c.speech_timeout_secs(), 4);
-        for bad in ["auto", "0", "61", "1.5", "x"] {
-            let err = env(&[
-                ("LUMITALK_PUBLIC_URL", "https://x.example"),
-                ("TWILIO_SPEECH_MODEL", "phone_call"),
-                ("TWILIO_SPEECH_TIMEOUT", bad),
-            ])
-            .build()
-            .unwrap_err();
-            assert!(
-                err.to_string().contains("TWILIO_SPEECH_TIMEOUT"),
-                "{bad}: {err}"
-            );
-        }
-        let err = env(&[
-            ("LUMITALK_PUBLIC_URL", "https://x.example"),
-            ("TWILIO_SPEECH_MODEL", "phone call"),
-        ])
-        .build()
-        .unwrap_err();
-        assert!(err.to_string().contains("TWILIO_SPEECH_MODEL"), "{err}");
-    }
-}
+mod tests;

@@ -46,11 +46,7 @@ impl TwilioTelephony {
     /// (feature `rest`).
     pub fn new(config: TwilioConfig) -> Result<Self, ConfigError> {
         let Some(token) = config.auth_token.clone() else {
-            return Err(ConfigError {
-                problems: vec![
-                    "TWILIO_AUTH_TOKEN: missing (needed to verify webhook signatures)".into(),
-                ],
-            });
+            return Err(crate::config::auth_token_needed());
         };
         Self::build(config, Some(token))
     }

@@ -79,7 +79,7 @@ async fn shopify_answers_read_back_as_the_demo_orders() {
 #[tokio::test]
 async fn openai_answers_match_the_keyword_classifier() {
     let base = serve().await;
-    let config = OpenAiConfigBuilder::from_vars(vars(&[
+    let config = OpenAiConfigBuilder::from_lookup(vars(&[
         ("OPENAI_API_KEY", "sk-standin".into()),
         ("OPENAI_BASE_URL", format!("{base}/v1")),
     ]))

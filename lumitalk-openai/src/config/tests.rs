@@ -9,7 +9,7 @@ fn vars(pairs: &[(&str, &str)]) -> OpenAiConfigBuilder {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    OpenAiConfigBuilder::from_vars(move |k| map.get(k).cloned())
+    OpenAiConfigBuilder::from_lookup(move |k| map.get(k).cloned())
 }
 
 #[test]
@@ -35,14 +35,14 @@ fn every_bad_setting_is_reported_by_name() {
     ])
     .build()
     .unwrap_err();
-    let names: Vec<_> = err.problems().iter().map(ConfigProblem::setting).collect();
+    let names: Vec<_> = err.problems().iter().map(ConfigProblem::name).collect();
     assert_eq!(
         names,
         [
+            "OPENAI_TIMEOUT_MS",
             "OPENAI_API_KEY",
             "OPENAI_BASE_URL",
             "OPENAI_MODEL",
-            "OPENAI_TIMEOUT_MS",
             "OPENAI_MAX_COMPLETION_TOKENS",
             "OPENAI_REASONING_EFFORT",
         ]
@@ -110,10 +110,26 @@ fn reasoning_models_get_no_temperature() {
 #[test]
 fn whitespace_only_key_is_missing() {
     let err = vars(&[("OPENAI_API_KEY", "  ")]).build().unwrap_err();
+    assert_eq!(err.problems().len(), 1, "{err}");
+    assert!(err.problems()[0].is_missing());
+    assert_eq!(err.problems()[0].name(), "OPENAI_API_KEY");
+}
+
+#[test]
+fn builder_errors_name_the_method_and_lookup_errors_the_variable() {
+    let err = OpenAiConfig::builder()
+        .timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
     assert_eq!(
-        err.problems(),
-        [ConfigProblem::Missing {
-            setting: "OPENAI_API_KEY"
-        }]
+        err.to_string(),
+        "invalid OpenAI configuration: OpenAiConfig::builder().api_key(..) is missing; \
+         OpenAiConfig::builder().timeout(..): must be between 1 ms and 60 s"
     );
+    let err = vars(&[("OPENAI_API_KEY", "sk x")]).build().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid OpenAI configuration: OPENAI_API_KEY: contains whitespace"
+    );
+    assert!(err.names("OPENAI_API_KEY"));
 }

@@ -38,12 +38,7 @@ impl TwilioClient {
     /// # Errors
     /// [`ConfigError`] if the HTTP client cannot be created (TLS setup).
     pub fn new(config: &TwilioConfig) -> Result<Self, ConfigError> {
-        let http = reqwest::Client::builder()
-            .timeout(config.request_timeout)
-            .build()
-            .map_err(|e| ConfigError {
-                problems: vec![format!("HTTP client: {e}")],
-            })?;
+        let http = crate::config::http_client(config)?;
         Ok(TwilioClient {
             http,
             base: config.api_base.as_str().trim_end_matches('/').to_string(),
@@ -113,6 +108,7 @@ impl TwilioClient {
             .http
             .post(url)
             .basic_auth(user, Some(password))
+            .timeout(self.timeout)
             .header("Accept", "application/json")
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(body)

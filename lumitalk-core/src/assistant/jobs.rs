@@ -1,9 +1,9 @@
 //! The effects a conversation asks for, as futures bounded by the turn's
-//! deadline, each falling back on its own failure.
+//! deadline (a [`Timestamp`] on the assistant's clock), each falling back on
+//! its own failure.
 
 use std::time::Duration;
 
-use tokio::time::{Instant, timeout, timeout_at};
 use tracing::Instrument;
 
 use super::Inner;
@@ -11,10 +11,12 @@ use super::failure::{failure, timed_out};
 use super::observe;
 use super::pool::BoxFuture;
 use super::voice::Spoken;
+use crate::clock::{ms_since, timeout, timeout_at};
 use crate::conversation::{Input, Lookup, Speak};
-use crate::domain::{Classification, ClassifyContext, Intent, Merchant, Utterance};
+use crate::domain::{Classification, ClassifyContext, Intent, Merchant, Timestamp, Utterance};
 use crate::error::ErrorKind;
 use crate::store::ProviderFailure;
+use crate::wrappers::Answer;
 
 /// Time the fallback classifier gets after the main one failed (it should be
 /// offline and instant; this only guards against a slow one).
@@ -44,75 +46,87 @@ pub(crate) enum Done {
     Speech(Spoken),
 }
 
-fn ms_since(t: Instant) -> u32 {
-    t.elapsed().as_millis().min(u32::MAX as u128) as u32
-}
-
 impl Inner {
+    /// Classification through the `classifiers` [`Fallback`](crate::wrappers::Fallback):
+    /// the classifier within the turn's deadline, then the fallback classifier
+    /// within [`FALLBACK_BUDGET`]; every failure is recorded and logged once.
     pub(crate) fn classify_job<'a>(
         &'a self,
         utterance: Utterance,
         context: ClassifyContext,
-        deadline: Instant,
+        deadline: Timestamp,
     ) -> BoxFuture<'a, Done> {
         Box::pin(async move {
-            let started = Instant::now();
-            let mut failures = Vec::new();
-            let span = observe::classify_span(self.classifier.name(), false);
-            let primary = timeout_at(deadline, self.classifier.classify(&utterance, &context))
-                .instrument(span.clone())
+            let started = self.clock.now();
+            let (primary, fallback) = (self.classifiers.primary(), self.classifiers.secondary());
+            let span = observe::classify_span(primary.name(), false);
+            let call = timeout_at(
+                &*self.clock,
+                deadline,
+                primary.classify(&utterance, &context),
+            );
+            let answer = self
+                .classifiers
+                .call(
+                    async {
+                        match call.await {
+                            Ok(Ok(c)) => Ok(c),
+                            Ok(Err(e)) => Err(failure(&e)),
+                            Err(_) => Err(timed_out(primary.name())),
+                        }
+                    }
+                    .instrument(span.clone()),
+                    |f| {
+                        let instead =
+                            format_args!("falling back to the {} classifier", fallback.name());
+                        span.in_scope(|| observe::warn_failure(f, "classification", instead));
+                        self.fallback_classification(&utterance, &context)
+                    },
+                )
                 .await;
-            let (input, c) = match primary {
-                Ok(Ok(c)) => (Input::Classified(c.clone()), c),
-                other => {
-                    let f = match other {
-                        Ok(Err(e)) => failure(&e),
-                        _ => timed_out(self.classifier.name()),
+            let (input, classification, failures) = match answer {
+                Answer::Primary(c) => (Input::Classified(c.clone()), c, Vec::new()),
+                Answer::Secondary { error, result } => {
+                    let (fallback, failed) = match result {
+                        Ok(c) => (c, None),
+                        Err(f) => (Classification::new(Intent::Unknown, 0.0, "none"), Some(f)),
                     };
-                    let fallback = self.fallback.name();
-                    span.in_scope(|| {
-                        observe::warn_failure(
-                            &f,
-                            "classification",
-                            format_args!("falling back to the {fallback} classifier"),
-                        )
-                    });
-                    failures.push(f);
-                    let (fallback, failed) =
-                        self.fallback_classification(&utterance, &context).await;
-                    failures.extend(failed);
-                    (
-                        Input::ClassificationFailed {
-                            fallback: fallback.clone(),
-                        },
-                        fallback,
-                    )
+                    let input = Input::ClassificationFailed {
+                        fallback: fallback.clone(),
+                    };
+                    (input, fallback, [error].into_iter().chain(failed).collect())
                 }
             };
             Done::Effect(Box::new(EffectDone {
                 kind: Kind::Classify,
                 input,
-                classification: Some(c),
+                classification: Some(classification),
                 failures,
-                ms: ms_since(started),
+                ms: ms_since(&*self.clock, started),
             }))
         })
     }
 
-    /// The fallback classifier's answer (`Unknown` if it fails too), and its failure.
+    /// The fallback classifier's answer within [`FALLBACK_BUDGET`], or its
+    /// failure (logged: the intent is then unknown).
     async fn fallback_classification(
         &self,
         utterance: &Utterance,
         context: &ClassifyContext,
-    ) -> (Classification, Option<ProviderFailure>) {
-        let span = observe::classify_span(self.fallback.name(), true);
-        let result = timeout(FALLBACK_BUDGET, self.fallback.classify(utterance, context))
-            .instrument(span.clone())
-            .await;
+    ) -> Result<Classification, ProviderFailure> {
+        let fallback = self.classifiers.secondary();
+        let span = observe::classify_span(fallback.name(), true);
+        let result = timeout(
+            &*self.clock,
+            FALLBACK_BUDGET,
+            fallback.classify(utterance, context),
+        )
+        .instrument(span.clone())
+        .await;
         let f = match result {
-            Ok(Ok(c)) => return (c, None),
+            Ok(Ok(c)) => return Ok(c),
             Ok(Err(e)) => failure(&e),
-            Err(_) => timed_out(self.fallback.name()),
+            Err(_) => timed_out(fallback.name()),
         };
         span.in_scope(|| {
             observe::warn_failure(
@@ -121,35 +135,32 @@ impl Inner {
                 "the intent is unknown this turn",
             )
         });
-        (Classification::new(Intent::Unknown, 0.0, "none"), Some(f))
+        Err(f)
     }
 
     pub(crate) fn lookup_job<'a>(
         &'a self,
         merchant: &'a Merchant,
         lookup: Lookup,
-        deadline: Instant,
+        deadline: Timestamp,
     ) -> BoxFuture<'a, Done> {
         Box::pin(async move {
-            let started = Instant::now();
+            let started = self.clock.now();
             let span = observe::lookup_span(self.orders.name(), &lookup);
             let result = async {
                 match &lookup {
                     Lookup::Number { number } => {
-                        timeout_at(deadline, self.orders.order_by_number(&merchant.id, number))
+                        let call = self.orders.order_by_number(&merchant.id, number);
+                        timeout_at(&*self.clock, deadline, call)
                             .await
                             .map(|r| r.map(|o| o.into_iter().collect::<Vec<_>>()))
                     }
                     Lookup::Phone { phone } => {
-                        timeout_at(
-                            deadline,
-                            self.orders.recent_orders_by_phone(
-                                &merchant.id,
-                                phone,
-                                self.limits.recent_orders,
-                            ),
-                        )
-                        .await
+                        let limit = self.limits.recent_orders;
+                        let call = self
+                            .orders
+                            .recent_orders_by_phone(&merchant.id, phone, limit);
+                        timeout_at(&*self.clock, deadline, call).await
                     }
                 }
             }
@@ -188,7 +199,7 @@ impl Inner {
                 input,
                 classification: None,
                 failures,
-                ms: ms_since(started),
+                ms: ms_since(&*self.clock, started),
             }))
         })
     }
@@ -197,13 +208,16 @@ impl Inner {
         &'a self,
         speak: Speak,
         merchant: &'a Merchant,
-        deadline: Instant,
+        deadline: Timestamp,
         carrier_only: bool,
     ) -> BoxFuture<'a, Done> {
+        // `Voice::render` still bounds itself on tokio's timer (its module is
+        // being replaced): the time left on the clock's deadline, from now.
+        let until = tokio::time::Instant::now() + deadline.since(self.clock.now());
         Box::pin(async move {
             Done::Speech(
                 self.voice
-                    .render(&speak, merchant, deadline, carrier_only)
+                    .render(&speak, merchant, until, carrier_only)
                     .await,
             )
         })

@@ -70,11 +70,13 @@
 
 mod active;
 mod builder;
+mod context;
 mod failure;
 mod jobs;
 mod lockout;
 mod observe;
 mod pool;
+mod status;
 mod turn;
 mod voice;
 
@@ -99,6 +101,10 @@ use crate::reply::Reply;
 use crate::store::{
     AudioStore, CallOutcome, CallRecordStore, ProviderFailure, SessionStore, TurnTimings,
 };
+use crate::wrappers::Fallback;
+
+/// Time allowed to each store call even when the turn's deadline has passed.
+pub(crate) const STORE_FLOOR: Duration = Duration::from_millis(250);
 
 /// The phone assistant: owns the providers, stores and clock, and handles one
 /// telephony event at a time (concurrently across calls). Cheap to clone.
@@ -111,8 +117,8 @@ pub struct Assistant {
 pub(crate) struct Inner {
     pub(crate) merchants: MerchantDirectory,
     pub(crate) orders: Arc<dyn OrderSource>,
-    pub(crate) classifier: Arc<dyn IntentClassifier>,
-    pub(crate) fallback: Arc<dyn IntentClassifier>,
+    /// The classifier, then the fallback classifier when it fails or is slow.
+    pub(crate) classifiers: Fallback<Arc<dyn IntentClassifier>, Arc<dyn IntentClassifier>>,
     pub(crate) voice: Voice,
     pub(crate) sessions: Arc<dyn SessionStore>,
     pub(crate) audio_store: Arc<dyn AudioStore>,

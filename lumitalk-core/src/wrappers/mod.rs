@@ -52,6 +52,7 @@ mod timeout;
 #[cfg(test)]
 mod tests_support;
 
+pub(crate) use fallback::Answer;
 pub use fallback::{Fallback, FallbackStats};
 pub use retry::{Retry, RetryPolicy, RetryStats};
 pub use rng::SplitMix64;

@@ -119,7 +119,8 @@ impl AssistantBuilder {
         self
     }
 
-    /// The clock (default: [`TokioClock`]).
+    /// The clock (default: [`TokioClock`]): the time of records and of the
+    /// conversation, and the timer of the turn's deadline.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self

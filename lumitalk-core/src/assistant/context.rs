@@ -6,10 +6,10 @@ use std::future::Future;
 
 use tracing::Instrument;
 
-use super::failure::{failure, timed_out};
+use super::failure::within;
 use super::observe::{self, StoreOp};
 use super::{Inner, STORE_FLOOR, TurnOutcome};
-use crate::clock::{ms_since, timeout_at};
+use crate::clock::ms_since;
 use crate::conversation::Conversation;
 use crate::domain::{Merchant, Timestamp};
 use crate::error::StoreError;
@@ -63,16 +63,13 @@ impl<'a> TurnContext<'a> {
         let clock = &*self.inner.clock;
         let until = self.deadline.max(clock.now().plus(STORE_FLOOR));
         let span = observe::store_span(store, op);
-        let f = match timeout_at(clock, until, call)
+        let result = within(clock, until, store, call)
             .instrument(span.clone())
-            .await
-        {
-            Ok(Ok(v)) => return Ok(v),
-            Ok(Err(e)) => failure(&e),
-            Err(_) => timed_out(store),
-        };
-        span.in_scope(|| observe::warn_store_failure(&f, op));
-        Err(f)
+            .await;
+        if let Err(f) = &result {
+            span.in_scope(|| observe::warn_store_failure(f, op));
+        }
+        result
     }
 
     /// [`bounded`](Self::bounded), a failure noted in the turn's errors.

@@ -7,14 +7,13 @@ use std::time::Duration;
 use tracing::Instrument;
 
 use super::Inner;
-use super::failure::{failure, timed_out};
+use super::failure::within;
 use super::observe;
 use super::pool::BoxFuture;
 use super::voice::Spoken;
-use crate::clock::{ms_since, timeout, timeout_at};
+use crate::clock::ms_since;
 use crate::conversation::{Input, Lookup, Speak};
 use crate::domain::{Classification, ClassifyContext, Intent, Merchant, Timestamp, Utterance};
-use crate::error::ErrorKind;
 use crate::store::ProviderFailure;
 use crate::wrappers::Answer;
 
@@ -60,43 +59,20 @@ impl Inner {
             let started = self.clock.now();
             let (primary, fallback) = (self.classifiers.primary(), self.classifiers.secondary());
             let span = observe::classify_span(primary.name(), false);
-            let call = timeout_at(
-                &*self.clock,
-                deadline,
-                primary.classify(&utterance, &context),
-            );
+            let classify = primary.classify(&utterance, &context);
+            let first = within(&*self.clock, deadline, primary.name(), classify);
             let answer = self
                 .classifiers
-                .call(
-                    async {
-                        match call.await {
-                            Ok(Ok(c)) => Ok(c),
-                            Ok(Err(e)) => Err(failure(&e)),
-                            Err(_) => Err(timed_out(primary.name())),
-                        }
-                    }
-                    .instrument(span.clone()),
-                    |f| {
+                .call(first.instrument(span.clone()), |f| {
+                    span.in_scope(|| {
                         let instead =
                             format_args!("falling back to the {} classifier", fallback.name());
-                        span.in_scope(|| observe::warn_failure(f, "classification", instead));
-                        self.fallback_classification(&utterance, &context)
-                    },
-                )
+                        observe::warn_failure(f, "classification", instead)
+                    });
+                    self.fallback_classification(&utterance, &context)
+                })
                 .await;
-            let (input, classification, failures) = match answer {
-                Answer::Primary(c) => (Input::Classified(c.clone()), c, Vec::new()),
-                Answer::Secondary { error, result } => {
-                    let (fallback, failed) = match result {
-                        Ok(c) => (c, None),
-                        Err(f) => (Classification::new(Intent::Unknown, 0.0, "none"), Some(f)),
-                    };
-                    let input = Input::ClassificationFailed {
-                        fallback: fallback.clone(),
-                    };
-                    (input, fallback, [error].into_iter().chain(failed).collect())
-                }
-            };
+            let (input, classification, failures) = classified(answer);
             Done::Effect(Box::new(EffectDone {
                 kind: Kind::Classify,
                 input,
@@ -116,26 +92,16 @@ impl Inner {
     ) -> Result<Classification, ProviderFailure> {
         let fallback = self.classifiers.secondary();
         let span = observe::classify_span(fallback.name(), true);
-        let result = timeout(
-            &*self.clock,
-            FALLBACK_BUDGET,
-            fallback.classify(utterance, context),
-        )
-        .instrument(span.clone())
-        .await;
-        let f = match result {
-            Ok(Ok(c)) => return Ok(c),
-            Ok(Err(e)) => failure(&e),
-            Err(_) => timed_out(fallback.name()),
-        };
-        span.in_scope(|| {
-            observe::warn_failure(
-                &f,
-                "fallback classification",
-                "the intent is unknown this turn",
-            )
-        });
-        Err(f)
+        let until = self.clock.now().plus(FALLBACK_BUDGET);
+        let classify = fallback.classify(utterance, context);
+        let result = within(&*self.clock, until, fallback.name(), classify)
+            .instrument(span.clone())
+            .await;
+        if let Err(f) = &result {
+            let instead = "the intent is unknown this turn";
+            span.in_scope(|| observe::warn_failure(f, "fallback classification", instead));
+        }
+        result
     }
 
     pub(crate) fn lookup_job<'a>(
@@ -146,60 +112,38 @@ impl Inner {
     ) -> BoxFuture<'a, Done> {
         Box::pin(async move {
             let started = self.clock.now();
-            let span = observe::lookup_span(self.orders.name(), &lookup);
-            let result = async {
-                match &lookup {
-                    Lookup::Number { number } => {
-                        let call = self.orders.order_by_number(&merchant.id, number);
-                        timeout_at(&*self.clock, deadline, call)
-                            .await
-                            .map(|r| r.map(|o| o.into_iter().collect::<Vec<_>>()))
-                    }
-                    Lookup::Phone { phone } => {
-                        let limit = self.limits.recent_orders;
-                        let call = self
-                            .orders
-                            .recent_orders_by_phone(&merchant.id, phone, limit);
-                        timeout_at(&*self.clock, deadline, call).await
-                    }
+            let (orders, clock) = (&self.orders, &*self.clock);
+            let span = observe::lookup_span(orders.name(), &lookup);
+            let result = match &lookup {
+                Lookup::Number { number } => {
+                    let call = orders.order_by_number(&merchant.id, number);
+                    let found = within(clock, deadline, orders.name(), call);
+                    let found = found.instrument(span.clone()).await;
+                    found.map(|order| order.into_iter().collect())
                 }
-            }
-            .instrument(span.clone())
-            .await;
-            let (input, failed) = match result {
-                Ok(Ok(orders)) if orders.is_empty() => (Input::OrdersNotFound { lookup }, None),
-                Ok(Ok(orders)) => (Input::OrdersFound { lookup, orders }, None),
-                Ok(Err(e)) => (
-                    Input::LookupFailed {
-                        lookup,
-                        kind: e.kind(),
-                    },
-                    Some(failure(&e)),
-                ),
-                Err(_) => (
-                    Input::LookupFailed {
-                        lookup,
-                        kind: ErrorKind::Timeout,
-                    },
-                    Some(timed_out(self.orders.name())),
-                ),
+                Lookup::Phone { phone } => {
+                    let limit = self.limits.recent_orders;
+                    let call = orders.recent_orders_by_phone(&merchant.id, phone, limit);
+                    let found = within(clock, deadline, orders.name(), call);
+                    found.instrument(span.clone()).await
+                }
             };
-            if let Some(f) = &failed {
-                span.in_scope(|| {
-                    observe::warn_failure(
-                        f,
-                        "order lookup",
-                        "the conversation goes on without the orders",
-                    )
-                });
-            }
-            let failures = failed.into_iter().collect();
+            let (input, failures) = match result {
+                Ok(orders) if orders.is_empty() => (Input::OrdersNotFound { lookup }, Vec::new()),
+                Ok(orders) => (Input::OrdersFound { lookup, orders }, Vec::new()),
+                Err(f) => {
+                    let instead = "the conversation goes on without the orders";
+                    span.in_scope(|| observe::warn_failure(&f, "order lookup", instead));
+                    let kind = f.kind;
+                    (Input::LookupFailed { lookup, kind }, vec![f])
+                }
+            };
             Done::Effect(Box::new(EffectDone {
                 kind: Kind::Lookup,
                 input,
                 classification: None,
                 failures,
-                ms: ms_since(&*self.clock, started),
+                ms: ms_since(clock, started),
             }))
         })
     }
@@ -221,5 +165,26 @@ impl Inner {
                     .await,
             )
         })
+    }
+}
+
+/// What a classification came to: the conversation's input, the classification
+/// recorded, and the failures (the classifier's, then the fallback's; an
+/// unknown intent when both failed).
+fn classified(
+    answer: Answer<Classification, ProviderFailure>,
+) -> (Input, Classification, Vec<ProviderFailure>) {
+    match answer {
+        Answer::Primary(c) => (Input::Classified(c.clone()), c, Vec::new()),
+        Answer::Secondary { error, result } => {
+            let (fallback, failed) = match result {
+                Ok(c) => (c, None),
+                Err(f) => (Classification::new(Intent::Unknown, 0.0, "none"), Some(f)),
+            };
+            let input = Input::ClassificationFailed {
+                fallback: fallback.clone(),
+            };
+            (input, fallback, [error].into_iter().chain(failed).collect())
+        }
     }
 }

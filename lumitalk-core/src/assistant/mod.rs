@@ -13,7 +13,8 @@
 //!    alongside a speculative order lookup when the caller's words already hold an
 //!    order number; the caller-ID lookup at call start alongside the greeting's
 //!    synthesis. Each provider falls back on its own: a failed or slow classifier
-//!    is replaced by the offline fallback classifier; a failed lookup makes the
+//!    is replaced by the offline fallback classifier (the two make a
+//!    [`Fallback`]); a failed lookup makes the
 //!    conversation apologize and offer a human;
 //! 4. synthesizes what to say through [`Speech`](crate::Speech) (fixed prompts once, cached;
 //!    personal text every time, never cached), stores the audio in the
@@ -22,6 +23,13 @@
 //! 5. saves the session, records the turn in the [`CallRecordStore`] (input,
 //!    classification, reply text, audio ids, timings, provider failures) and
 //!    finishes the record when the call ends.
+//!
+//! Steps 2 to 5 are the driver's named stages (load → decide → run effects →
+//! render → settle → record), each a small function over the turn's state; a
+//! status callback runs load, decide and record too. Every timestamp, timing,
+//! deadline and sleep comes from the injected [`Clock`]: the turn's deadline is
+//! a [`Timestamp`](crate::Timestamp) on it, kept with
+//! [`Clock::sleep_until`], so tests on a virtual clock cover timeouts as well.
 //!
 //! `handle` never fails and never panics: store and provider failures are listed
 //! in [`TurnOutcome::errors`] (and the call record), and the caller always hears

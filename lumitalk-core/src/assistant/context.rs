@@ -142,14 +142,14 @@ impl<'a> TurnContext<'a> {
     }
 
     /// The end of every turn: its total time, its log line, its outcome.
-    pub(super) fn finish(mut self, reply: Reply, ended: Option<CallOutcome>) -> TurnOutcome {
+    pub(super) fn finish(&mut self, reply: Reply, ended: Option<CallOutcome>) -> TurnOutcome {
         self.timings.total_ms = ms_since(&*self.inner.clock, self.now);
         observe::turn_done(&self.timings, self.errors.len(), ended);
         TurnOutcome {
             reply,
             merchant: self.merchant.id.clone(),
             timings: self.timings,
-            errors: self.errors,
+            errors: std::mem::take(&mut self.errors),
             ended,
         }
     }

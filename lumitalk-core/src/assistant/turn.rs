@@ -1,9 +1,9 @@
 //! One webhook, start to finish, in named stages: load → decide → run effects
 //! (under one deadline) → render → settle → record. The stages are methods of
 //! [`Turn`], which carries the turn's state from one to the next; loading the
-//! session, store calls and the end of the turn are shared with the status
-//! path ([`TurnContext`]), and a streaming transport can reuse them all with a
-//! render of its own.
+//! session, store calls and the end of the turn belong to [`TurnContext`],
+//! shared with the status path, and a streaming transport can reuse them all
+//! with a render of its own.
 
 use std::future::Future;
 use std::time::Duration;
@@ -36,11 +36,12 @@ impl Assistant {
             );
             return TurnOutcome::not_in_service(ms_since(&*inner.clock, started));
         };
-        let cx = TurnContext::new(inner, &event, merchant, started);
+        let mut cx = TurnContext::new(inner, &event, merchant, started);
         if let CallEventKind::Status(status) = event.kind {
             return cx.on_status(status).await;
         }
-        let (mut turn, input) = Turn::load(cx).await;
+        let stored = cx.load_session().await;
+        let (mut turn, input) = Turn::open(cx, stored);
         let actions = turn.decide(input);
         turn.run_effects(actions).await;
         let rendered = turn.render().await;
@@ -76,9 +77,9 @@ struct Rendered {
 }
 
 impl<'a> Turn<'a> {
-    /// Stage "load": the call's conversation and the input this event is to it.
-    async fn load(mut cx: TurnContext<'a>) -> (Turn<'a>, Input) {
-        let stored = cx.load_session().await;
+    /// The end of stage "load": the turn over the call's conversation (the
+    /// `stored` one, or a new one), and the input this event is to it.
+    fn open(cx: TurnContext<'a>, stored: Option<Conversation>) -> (Turn<'a>, Input) {
         let (inner, event) = (cx.inner, cx.event);
         let start =
             (stored.is_none() || matches!(event.kind, CallEventKind::Incoming)).then(|| {
@@ -330,33 +331,27 @@ impl<'a> Turn<'a> {
 
     /// Stage "record": the turn (with the record's start and end when due)
     /// into the call record, and the outcome.
-    async fn record(self, rendered: Rendered, ended: Option<CallOutcome>) -> TurnOutcome {
-        let Turn {
-            mut cx,
-            start,
-            events,
-            classification,
-            ..
-        } = self;
+    async fn record(&mut self, rendered: Rendered, ended: Option<CallOutcome>) -> TurnOutcome {
         let Rendered {
             reply,
             audio,
             tts_characters,
         } = rendered;
+        let cx = &mut self.cx;
         cx.timings.total_ms = ms_since(&*cx.inner.clock, cx.now);
         let record = TurnRecord {
             at: cx.now,
             input: turn_input(&cx.event.kind),
-            classification,
+            classification: self.classification.take(),
             reply_text: reply.spoken_text(),
             audio,
             timings: cx.timings,
             retry_attempts: crate::wrappers::retries_so_far().unwrap_or(0),
             errors: cx.errors.clone(),
             tts_characters,
-            events,
+            events: std::mem::take(&mut self.events),
         };
-        cx.write_record(start.as_ref(), &record, ended).await;
+        cx.write_record(self.start.as_ref(), &record, ended).await;
         cx.finish(reply, ended)
     }
 }

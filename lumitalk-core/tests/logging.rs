@@ -183,6 +183,35 @@ async fn a_revoked_classifier_key_is_one_warn_with_provider_and_kind() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_failing_fallback_classifier_is_a_second_warn_in_its_own_span() {
+    let (log, _guard) = capture();
+    let a = assistant()
+        .classifier(Arc::new(RevokedKey))
+        .fallback_classifier(Arc::new(RevokedKey))
+        .build()
+        .unwrap();
+    send(&a, "CA-both", JANE_PHONE, CallEventKind::Incoming).await;
+    let turn = send(&a, "CA-both", JANE_PHONE, said("the one ending in 1001")).await;
+    assert_eq!(turn.errors.len(), 2, "{:?}", turn.errors);
+
+    let warned = log.lines_with(&[" WARN ", "provider=openai", "kind=unauthorized"]);
+    assert_eq!(warned.len(), 2, "{}", log.text());
+    assert!(
+        warned[0].contains("classify{provider=openai fallback=false}")
+            && warned[0].contains("classification failed; falling back to the openai classifier"),
+        "{}",
+        warned[0]
+    );
+    assert!(
+        warned[1].contains("classify{provider=openai fallback=true}")
+            && warned[1].contains("fallback classification failed; the intent is unknown"),
+        "{}",
+        warned[1]
+    );
+    assert_eq!(personal_in(&log.text()), None, "{}", log.text());
+}
+
+#[tokio::test(start_paused = true)]
 async fn calls_that_disclose_orders_log_no_personal_data() {
     let (log, _guard) = capture();
     let a = assistant().build().unwrap();

@@ -718,6 +718,40 @@ async fn a_hanging_classifier_is_cut_off_by_the_turn_deadline() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn both_classifiers_failing_leave_the_intent_unknown_within_the_fallback_budget() {
+    let a = assistant(merchant())
+        .classifier(Arc::new(DownClassifier))
+        .fallback_classifier(Arc::new(HangingClassifier))
+        .build()
+        .unwrap();
+    let call = Call::new(&a, "CA-both-down", None);
+    call.rings().await;
+    let heard = call.says("my order number is 1003").await;
+    let failures: Vec<_> = heard
+        .0
+        .errors
+        .iter()
+        .map(|e| (e.provider.as_str(), e.kind))
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            ("down-classifier", ErrorKind::Unauthorized),
+            ("hanging-classifier", ErrorKind::Timeout)
+        ]
+    );
+    // The fallback's 300 ms, on the assistant's (virtual) clock.
+    assert_eq!(heard.0.timings.classify_ms, Some(300));
+    let record = call.record().await;
+    let classification = record.turns[1].classification.as_ref().unwrap();
+    assert_eq!(
+        (classification.intent, classification.classifier.as_str()),
+        (Intent::Unknown, "none")
+    );
+    assert_eq!(record.turns[1].errors, heard.0.errors);
+}
+
+#[tokio::test(start_paused = true)]
 async fn speech_outage_falls_back_to_the_carrier_voice_and_stops_trying() {
     let mut m = merchant();
     m.voice.carrier_voice = Some("Polly.Joanna-Neural".into());

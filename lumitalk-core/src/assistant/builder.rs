@@ -16,6 +16,7 @@ use crate::memory::{
 };
 use crate::provider::{AudioFormat, IntentClassifier, OrderSource, Speech};
 use crate::store::{AudioStore, CallRecordStore, SessionStore};
+use crate::wrappers::Fallback;
 
 /// Default per-turn deadline: how long a caller waits in silence at most.
 pub const DEFAULT_TURN_DEADLINE: Duration = Duration::from_secs(4);
@@ -118,7 +119,8 @@ impl AssistantBuilder {
         self
     }
 
-    /// The clock (default: [`TokioClock`]).
+    /// The clock (default: [`TokioClock`]): the time of records and of the
+    /// conversation, and the timer of the turn's deadline.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self
@@ -172,12 +174,12 @@ impl AssistantBuilder {
             inner: Arc::new(Inner {
                 merchants: self.merchants,
                 orders: self.orders,
-                classifier: self
-                    .classifier
-                    .unwrap_or_else(|| Arc::new(KeywordClassifier::new())),
-                fallback: self
-                    .fallback_classifier
-                    .unwrap_or_else(|| Arc::new(KeywordClassifier::new())),
+                classifiers: Fallback::new(
+                    self.classifier
+                        .unwrap_or_else(|| Arc::new(KeywordClassifier::new())),
+                    self.fallback_classifier
+                        .unwrap_or_else(|| Arc::new(KeywordClassifier::new())),
+                ),
                 voice: Voice::new(self.speech, self.audio_format, audio_store.clone()),
                 sessions,
                 audio_store,

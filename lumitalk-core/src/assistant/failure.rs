@@ -1,5 +1,9 @@
 //! Provider failures as recorded in call records and turn outcomes.
 
+use std::future::Future;
+
+use crate::clock::{Clock, timeout_at};
+use crate::domain::Timestamp;
 use crate::error::{ErrorKind, ProviderError};
 use crate::store::ProviderFailure;
 
@@ -18,5 +22,20 @@ pub(crate) fn timed_out(provider: &str) -> ProviderFailure {
         provider: provider.to_string(),
         kind: ErrorKind::Timeout,
         message: format!("{provider}: no answer within the turn deadline"),
+    }
+}
+
+/// A call to `provider` bounded by `at` on `clock`; its error, or its not
+/// answering in time, as a record entry.
+pub(crate) async fn within<T, E: ProviderError>(
+    clock: &dyn Clock,
+    at: Timestamp,
+    provider: &str,
+    call: impl Future<Output = Result<T, E>>,
+) -> Result<T, ProviderFailure> {
+    match timeout_at(clock, at, call).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(failure(&e)),
+        Err(_) => Err(timed_out(provider)),
     }
 }

@@ -1,20 +1,21 @@
 //! The effects a conversation asks for, as futures bounded by the turn's
-//! deadline, each falling back on its own failure.
+//! deadline (a [`Timestamp`] on the assistant's clock), each falling back on
+//! its own failure.
 
 use std::time::Duration;
 
-use tokio::time::{Instant, timeout, timeout_at};
 use tracing::Instrument;
 
 use super::Inner;
-use super::failure::{failure, timed_out};
+use super::failure::within;
 use super::observe;
 use super::pool::BoxFuture;
 use super::voice::Spoken;
+use crate::clock::ms_since;
 use crate::conversation::{Input, Lookup, Speak};
-use crate::domain::{Classification, ClassifyContext, Intent, Merchant, Utterance};
-use crate::error::ErrorKind;
+use crate::domain::{Classification, ClassifyContext, Intent, Merchant, Timestamp, Utterance};
 use crate::store::ProviderFailure;
+use crate::wrappers::Answer;
 
 /// Time the fallback classifier gets after the main one failed (it should be
 /// offline and instant; this only guards against a slow one).
@@ -44,151 +45,105 @@ pub(crate) enum Done {
     Speech(Spoken),
 }
 
-fn ms_since(t: Instant) -> u32 {
-    t.elapsed().as_millis().min(u32::MAX as u128) as u32
-}
-
 impl Inner {
+    /// Classification through the `classifiers` [`Fallback`](crate::wrappers::Fallback):
+    /// the classifier within the turn's deadline, then the fallback classifier
+    /// within [`FALLBACK_BUDGET`]; every failure is recorded and logged once.
     pub(crate) fn classify_job<'a>(
         &'a self,
         utterance: Utterance,
         context: ClassifyContext,
-        deadline: Instant,
+        deadline: Timestamp,
     ) -> BoxFuture<'a, Done> {
         Box::pin(async move {
-            let started = Instant::now();
-            let mut failures = Vec::new();
-            let span = observe::classify_span(self.classifier.name(), false);
-            let primary = timeout_at(deadline, self.classifier.classify(&utterance, &context))
-                .instrument(span.clone())
-                .await;
-            let (input, c) = match primary {
-                Ok(Ok(c)) => (Input::Classified(c.clone()), c),
-                other => {
-                    let f = match other {
-                        Ok(Err(e)) => failure(&e),
-                        _ => timed_out(self.classifier.name()),
-                    };
-                    let fallback = self.fallback.name();
+            let started = self.clock.now();
+            let (primary, fallback) = (self.classifiers.primary(), self.classifiers.secondary());
+            let span = observe::classify_span(primary.name(), false);
+            let classify = primary.classify(&utterance, &context);
+            let first = within(&*self.clock, deadline, primary.name(), classify);
+            let answer = self
+                .classifiers
+                .call(first.instrument(span.clone()), |f| {
                     span.in_scope(|| {
-                        observe::warn_failure(
-                            &f,
-                            "classification",
-                            format_args!("falling back to the {fallback} classifier"),
-                        )
+                        let instead =
+                            format_args!("falling back to the {} classifier", fallback.name());
+                        observe::warn_failure(f, "classification", instead)
                     });
-                    failures.push(f);
-                    let (fallback, failed) =
-                        self.fallback_classification(&utterance, &context).await;
-                    failures.extend(failed);
-                    (
-                        Input::ClassificationFailed {
-                            fallback: fallback.clone(),
-                        },
-                        fallback,
-                    )
-                }
-            };
+                    self.fallback_classification(&utterance, &context)
+                })
+                .await;
+            let (input, classification, failures) = classified(answer);
             Done::Effect(Box::new(EffectDone {
                 kind: Kind::Classify,
                 input,
-                classification: Some(c),
+                classification: Some(classification),
                 failures,
-                ms: ms_since(started),
+                ms: ms_since(&*self.clock, started),
             }))
         })
     }
 
-    /// The fallback classifier's answer (`Unknown` if it fails too), and its failure.
+    /// The fallback classifier's answer within [`FALLBACK_BUDGET`], or its
+    /// failure (logged: the intent is then unknown).
     async fn fallback_classification(
         &self,
         utterance: &Utterance,
         context: &ClassifyContext,
-    ) -> (Classification, Option<ProviderFailure>) {
-        let span = observe::classify_span(self.fallback.name(), true);
-        let result = timeout(FALLBACK_BUDGET, self.fallback.classify(utterance, context))
+    ) -> Result<Classification, ProviderFailure> {
+        let fallback = self.classifiers.secondary();
+        let span = observe::classify_span(fallback.name(), true);
+        let until = self.clock.now().plus(FALLBACK_BUDGET);
+        let classify = fallback.classify(utterance, context);
+        let result = within(&*self.clock, until, fallback.name(), classify)
             .instrument(span.clone())
             .await;
-        let f = match result {
-            Ok(Ok(c)) => return (c, None),
-            Ok(Err(e)) => failure(&e),
-            Err(_) => timed_out(self.fallback.name()),
-        };
-        span.in_scope(|| {
-            observe::warn_failure(
-                &f,
-                "fallback classification",
-                "the intent is unknown this turn",
-            )
-        });
-        (Classification::new(Intent::Unknown, 0.0, "none"), Some(f))
+        if let Err(f) = &result {
+            let instead = "the intent is unknown this turn";
+            span.in_scope(|| observe::warn_failure(f, "fallback classification", instead));
+        }
+        result
     }
 
     pub(crate) fn lookup_job<'a>(
         &'a self,
         merchant: &'a Merchant,
         lookup: Lookup,
-        deadline: Instant,
+        deadline: Timestamp,
     ) -> BoxFuture<'a, Done> {
         Box::pin(async move {
-            let started = Instant::now();
-            let span = observe::lookup_span(self.orders.name(), &lookup);
-            let result = async {
-                match &lookup {
-                    Lookup::Number { number } => {
-                        timeout_at(deadline, self.orders.order_by_number(&merchant.id, number))
-                            .await
-                            .map(|r| r.map(|o| o.into_iter().collect::<Vec<_>>()))
-                    }
-                    Lookup::Phone { phone } => {
-                        timeout_at(
-                            deadline,
-                            self.orders.recent_orders_by_phone(
-                                &merchant.id,
-                                phone,
-                                self.limits.recent_orders,
-                            ),
-                        )
-                        .await
-                    }
+            let started = self.clock.now();
+            let (orders, clock) = (&self.orders, &*self.clock);
+            let span = observe::lookup_span(orders.name(), &lookup);
+            let result = match &lookup {
+                Lookup::Number { number } => {
+                    let call = orders.order_by_number(&merchant.id, number);
+                    let found = within(clock, deadline, orders.name(), call);
+                    let found = found.instrument(span.clone()).await;
+                    found.map(|order| order.into_iter().collect())
                 }
-            }
-            .instrument(span.clone())
-            .await;
-            let (input, failed) = match result {
-                Ok(Ok(orders)) if orders.is_empty() => (Input::OrdersNotFound { lookup }, None),
-                Ok(Ok(orders)) => (Input::OrdersFound { lookup, orders }, None),
-                Ok(Err(e)) => (
-                    Input::LookupFailed {
-                        lookup,
-                        kind: e.kind(),
-                    },
-                    Some(failure(&e)),
-                ),
-                Err(_) => (
-                    Input::LookupFailed {
-                        lookup,
-                        kind: ErrorKind::Timeout,
-                    },
-                    Some(timed_out(self.orders.name())),
-                ),
+                Lookup::Phone { phone } => {
+                    let limit = self.limits.recent_orders;
+                    let call = orders.recent_orders_by_phone(&merchant.id, phone, limit);
+                    let found = within(clock, deadline, orders.name(), call);
+                    found.instrument(span.clone()).await
+                }
             };
-            if let Some(f) = &failed {
-                span.in_scope(|| {
-                    observe::warn_failure(
-                        f,
-                        "order lookup",
-                        "the conversation goes on without the orders",
-                    )
-                });
-            }
-            let failures = failed.into_iter().collect();
+            let (input, failures) = match result {
+                Ok(orders) if orders.is_empty() => (Input::OrdersNotFound { lookup }, Vec::new()),
+                Ok(orders) => (Input::OrdersFound { lookup, orders }, Vec::new()),
+                Err(f) => {
+                    let instead = "the conversation goes on without the orders";
+                    span.in_scope(|| observe::warn_failure(&f, "order lookup", instead));
+                    let kind = f.kind;
+                    (Input::LookupFailed { lookup, kind }, vec![f])
+                }
+            };
             Done::Effect(Box::new(EffectDone {
                 kind: Kind::Lookup,
                 input,
                 classification: None,
                 failures,
-                ms: ms_since(started),
+                ms: ms_since(clock, started),
             }))
         })
     }
@@ -197,15 +152,39 @@ impl Inner {
         &'a self,
         speak: Speak,
         merchant: &'a Merchant,
-        deadline: Instant,
+        deadline: Timestamp,
         carrier_only: bool,
     ) -> BoxFuture<'a, Done> {
+        // `Voice::render` still bounds itself on tokio's timer (its module is
+        // being replaced): the time left on the clock's deadline, from now.
+        let until = tokio::time::Instant::now() + deadline.since(self.clock.now());
         Box::pin(async move {
             Done::Speech(
                 self.voice
-                    .render(&speak, merchant, deadline, carrier_only)
+                    .render(&speak, merchant, until, carrier_only)
                     .await,
             )
         })
+    }
+}
+
+/// What a classification came to: the conversation's input, the classification
+/// recorded, and the failures (the classifier's, then the fallback's; an
+/// unknown intent when both failed).
+fn classified(
+    answer: Answer<Classification, ProviderFailure>,
+) -> (Input, Classification, Vec<ProviderFailure>) {
+    match answer {
+        Answer::Primary(c) => (Input::Classified(c.clone()), c, Vec::new()),
+        Answer::Secondary { error, result } => {
+            let (fallback, failed) = match result {
+                Ok(c) => (c, None),
+                Err(f) => (Classification::new(Intent::Unknown, 0.0, "none"), Some(f)),
+            };
+            let input = Input::ClassificationFailed {
+                fallback: fallback.clone(),
+            };
+            (input, fallback, [error].into_iter().chain(failed).collect())
+        }
     }
 }

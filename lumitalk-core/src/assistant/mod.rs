@@ -13,7 +13,8 @@
 //!    alongside a speculative order lookup when the caller's words already hold an
 //!    order number; the caller-ID lookup at call start alongside the greeting's
 //!    synthesis. Each provider falls back on its own: a failed or slow classifier
-//!    is replaced by the offline fallback classifier; a failed lookup makes the
+//!    is replaced by the offline fallback classifier (the two make a
+//!    [`Fallback`]); a failed lookup makes the
 //!    conversation apologize and offer a human;
 //! 4. synthesizes what to say through [`Speech`](crate::Speech) (fixed prompts once, cached;
 //!    personal text every time, never cached), stores the audio in the
@@ -22,6 +23,13 @@
 //! 5. saves the session, records the turn in the [`CallRecordStore`] (input,
 //!    classification, reply text, audio ids, timings, provider failures) and
 //!    finishes the record when the call ends.
+//!
+//! Steps 2 to 5 are the driver's named stages (load → decide → run effects →
+//! render → settle → record), each a small function over the turn's state; a
+//! status callback runs load, decide and record too. Every timestamp, timing,
+//! deadline and sleep comes from the injected [`Clock`]: the turn's deadline is
+//! a [`Timestamp`](crate::Timestamp) on it, kept with
+//! [`Clock::sleep_until`], so tests on a virtual clock cover timeouts as well.
 //!
 //! `handle` never fails and never panics: store and provider failures are listed
 //! in [`TurnOutcome::errors`] (and the call record), and the caller always hears
@@ -70,11 +78,13 @@
 
 mod active;
 mod builder;
+mod context;
 mod failure;
 mod jobs;
 mod lockout;
 mod observe;
 mod pool;
+mod status;
 mod turn;
 mod voice;
 
@@ -99,6 +109,10 @@ use crate::reply::Reply;
 use crate::store::{
     AudioStore, CallOutcome, CallRecordStore, ProviderFailure, SessionStore, TurnTimings,
 };
+use crate::wrappers::Fallback;
+
+/// Time allowed to each store call even when the turn's deadline has passed.
+pub(crate) const STORE_FLOOR: Duration = Duration::from_millis(250);
 
 /// The phone assistant: owns the providers, stores and clock, and handles one
 /// telephony event at a time (concurrently across calls). Cheap to clone.
@@ -111,8 +125,8 @@ pub struct Assistant {
 pub(crate) struct Inner {
     pub(crate) merchants: MerchantDirectory,
     pub(crate) orders: Arc<dyn OrderSource>,
-    pub(crate) classifier: Arc<dyn IntentClassifier>,
-    pub(crate) fallback: Arc<dyn IntentClassifier>,
+    /// The classifier, then the fallback classifier when it fails or is slow.
+    pub(crate) classifiers: Fallback<Arc<dyn IntentClassifier>, Arc<dyn IntentClassifier>>,
     pub(crate) voice: Voice,
     pub(crate) sessions: Arc<dyn SessionStore>,
     pub(crate) audio_store: Arc<dyn AudioStore>,

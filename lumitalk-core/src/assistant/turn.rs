@@ -1,50 +1,394 @@
-//! One webhook, start to finish: load the session, feed the conversation, run
-//! its effects concurrently under one deadline, render speech, save, record.
+//! One webhook, start to finish, in named stages: load → decide → run effects
+//! (under one deadline) → render → settle → record. The stages are methods of
+//! [`Turn`], which carries the turn's state from one to the next; loading the
+//! session, store calls and the end of the turn belong to [`TurnContext`],
+//! shared with the status path, and a streaming transport can reuse them all
+//! with a render of its own.
 
 use std::future::Future;
 use std::time::Duration;
 
-use tokio::time::{Instant, timeout_at};
-use tracing::Instrument;
-
-use super::failure::{failure, timed_out};
+use super::context::TurnContext;
 use super::jobs::{Done, EffectDone, Kind};
-use super::observe::{self, StoreOp};
+use super::observe::StoreOp;
 use super::pool::Pool;
-use super::{Assistant, Inner, TurnOutcome};
-use crate::conversation::{Action, Context, Conversation, Effect, Event, Input, phrases};
-use crate::domain::{CallId, Classification, Merchant, MerchantId, Timestamp, Utterance};
-use crate::error::StoreError;
-use crate::provider::{CallEvent, CallEventKind, CallStatus};
+use super::voice::Spoken;
+use super::{Assistant, TurnOutcome};
+use crate::clock::ms_since;
+use crate::conversation::{
+    Action, Context, Conversation, Effect, Event, Input, Limits, Lookup, Speak, phrases,
+};
+use crate::domain::{AudioId, Classification, ExpectedEntity, Merchant, MerchantId, Utterance};
+use crate::provider::{Cacheability, CallEvent, CallEventKind};
 use crate::reply::{ListenSpec, Next, Prompt, Reply};
-use crate::store::{CallOutcome, CallStart, ProviderFailure, TurnInput, TurnRecord, TurnTimings};
+use crate::store::{CallOutcome, CallStart, TurnInput, TurnRecord, TurnTimings};
 
-/// Time allowed to each store call even when the turn's deadline has passed.
-const STORE_FLOOR: Duration = Duration::from_millis(250);
 /// How long an ended call's state is kept, so a late status callback sees it ended.
 const ENDED_TTL: Duration = Duration::from_secs(10 * 60);
 
-fn ms_since(t: Instant) -> u32 {
-    t.elapsed().as_millis().min(u32::MAX as u128) as u32
+impl Assistant {
+    pub(super) async fn turn(&self, event: CallEvent) -> TurnOutcome {
+        let inner = &*self.inner;
+        let started = inner.clock.now();
+        let Some(merchant) = inner.merchants.for_called_number(event.to.as_ref()) else {
+            tracing::warn!(
+                "no merchant answers the number called; the caller hears it is not in service"
+            );
+            return TurnOutcome::not_in_service(ms_since(&*inner.clock, started));
+        };
+        let mut cx = TurnContext::new(inner, &event, merchant, started);
+        if let CallEventKind::Status(status) = event.kind {
+            return cx.on_status(status).await;
+        }
+        let stored = cx.load_session().await;
+        let (mut turn, input) = Turn::open(cx, stored);
+        let actions = turn.decide(input);
+        turn.run_effects(actions).await;
+        let rendered = turn.render().await;
+        let ended = turn.settle().await;
+        turn.record(rendered, ended).await
+    }
 }
 
-/// A store call bounded by the turn's deadline (with a small floor), in its span;
-/// a failure is logged there.
-async fn bounded<T>(
-    deadline: Instant,
-    store: &str,
-    op: StoreOp,
-    call: impl Future<Output = Result<T, StoreError>>,
-) -> Result<T, ProviderFailure> {
-    let until = deadline.max(Instant::now() + STORE_FLOOR);
-    let span = observe::store_span(store, op);
-    let f = match timeout_at(until, call).instrument(span.clone()).await {
-        Ok(Ok(v)) => return Ok(v),
-        Ok(Err(e)) => failure(&e),
-        Err(_) => timed_out(store),
-    };
-    span.in_scope(|| observe::warn_store_failure(&f, op));
-    Err(f)
+/// A webhook's turn between its stages: the context, the conversation it
+/// drives, the jobs running, and what the stages collected.
+struct Turn<'a> {
+    cx: TurnContext<'a>,
+    ctx: Context<'a>,
+    conv: Conversation,
+    /// The call record's start, written with this turn's record (a fresh call,
+    /// or one whose session was lost).
+    start: Option<CallStart>,
+    /// The conversation wants the carrier's voice only (no synthesis).
+    carrier_only: bool,
+    pool: Pool<'a, Done>,
+    /// The speech jobs, in the order their prompts are spoken.
+    speeches: Vec<usize>,
+    terminal: Option<Next>,
+    events: Vec<Event>,
+    classification: Option<Classification>,
+}
+
+/// What the render stage made of the turn's prompts.
+struct Rendered {
+    reply: Reply,
+    audio: Vec<AudioId>,
+    tts_characters: u32,
+}
+
+impl<'a> Turn<'a> {
+    /// The end of stage "load": the turn over the call's conversation (the
+    /// `stored` one, or a new one), and the input this event is to it.
+    fn open(cx: TurnContext<'a>, stored: Option<Conversation>) -> (Turn<'a>, Input) {
+        let (inner, event) = (cx.inner, cx.event);
+        let start =
+            (stored.is_none() || matches!(event.kind, CallEventKind::Incoming)).then(|| {
+                CallStart {
+                    call_id: event.call_id.clone(),
+                    merchant: cx.merchant.id.clone(),
+                    caller: event.from.clone(),
+                    called: event.to.clone(),
+                    started_at: cx.now,
+                }
+            });
+        let locked = inner.lockout.is_locked(event.from.as_ref(), cx.now);
+        let (conv, input) = opening(&cx, stored, locked);
+        let turn = Turn {
+            ctx: Context::new(cx.merchant).with_limits(&inner.limits),
+            carrier_only: conv.prefers_carrier_voice(),
+            conv,
+            start,
+            cx,
+            pool: Pool::new(),
+            speeches: Vec::new(),
+            terminal: None,
+            events: Vec::new(),
+            classification: None,
+        };
+        (turn, input)
+    }
+
+    /// Stage "decide": what the conversation does with the event.
+    fn decide(&mut self, input: Input) -> Vec<Action> {
+        self.conv.handle(self.cx.now, &self.ctx, input)
+    }
+
+    /// Stage "run effects": starts what `actions` ask for (speech included) and
+    /// feeds each effect's result back, in request order, until the conversation
+    /// asks for nothing more; every job is bounded by the turn's one deadline.
+    /// A lookup the conversation no longer wants is dropped unfinished.
+    async fn run_effects(&mut self, mut actions: Vec<Action>) {
+        loop {
+            let jobs = self.dispatch(actions);
+            if jobs.is_empty() {
+                break;
+            }
+            actions = Vec::new();
+            for (id, lookup) in jobs {
+                if let Some(l) = &lookup
+                    && !self.conv.wants(l)
+                {
+                    self.pool.cancel(id);
+                    continue;
+                }
+                if let Some(Done::Effect(done)) = self.pool.wait(id).await {
+                    actions.extend(self.feed(*done));
+                }
+            }
+        }
+        self.wrap_up();
+    }
+
+    /// Starts the jobs for `actions`; returns the effect jobs, in request order,
+    /// with the lookup each one answers.
+    fn dispatch(&mut self, actions: Vec<Action>) -> Vec<(usize, Option<Lookup>)> {
+        let TurnContext {
+            inner,
+            merchant,
+            deadline,
+            ..
+        } = self.cx;
+        let mut jobs = Vec::new();
+        for action in actions {
+            match action {
+                Action::Speak(speak) => self.speak(speak),
+                Action::Listen(spec) => self.terminal = Some(Next::Listen(spec)),
+                Action::Transfer(spec) => self.terminal = Some(Next::Transfer(spec)),
+                Action::HangUp => self.terminal = Some(Next::HangUp),
+                Action::Effect(Effect::Classify { utterance, context }) => {
+                    let job = inner.classify_job(utterance, context, deadline);
+                    jobs.push((self.pool.push(job), None));
+                }
+                Action::Effect(Effect::Lookup(lookup)) => {
+                    let job = inner.lookup_job(merchant, lookup.clone(), deadline);
+                    jobs.push((self.pool.push(job), Some(lookup)));
+                }
+                Action::Effect(Effect::Record(event)) => self.events.push(event),
+            }
+        }
+        jobs
+    }
+
+    /// Starts synthesizing a prompt (its place among the turn's prompts kept).
+    fn speak(&mut self, speak: Speak) {
+        let TurnContext {
+            inner,
+            merchant,
+            deadline,
+            ..
+        } = self.cx;
+        let job = inner.speech_job(speak, merchant, deadline, self.carrier_only);
+        self.speeches.push(self.pool.push(job));
+    }
+
+    /// Notes a finished effect and feeds its result to the conversation.
+    fn feed(&mut self, done: EffectDone) -> Vec<Action> {
+        let EffectDone {
+            kind,
+            input,
+            classification,
+            failures,
+            ms,
+        } = done;
+        let timings = &mut self.cx.timings;
+        match kind {
+            Kind::Classify => {
+                timings.classify_ms = Some(ms);
+                self.classification = classification;
+            }
+            Kind::Lookup => timings.lookup_ms = Some(timings.lookup_ms.unwrap_or(0).max(ms)),
+        }
+        self.cx.errors.extend(failures);
+        let (inner, merchant) = (self.cx.inner, self.cx.merchant);
+        if let Input::OrdersFound { orders, .. } = &input
+            && orders.iter().any(|o| {
+                inner
+                    .lockout
+                    .is_order_locked(&merchant.id, &o.number, self.cx.now)
+            })
+        {
+            // An order locked out after repeated failures across calls:
+            // nothing is disclosed on this call.
+            self.conv.lock_verification();
+        }
+        self.conv.handle(inner.clock.now(), &self.ctx, input)
+    }
+
+    /// The end of "run effects": a conversation still waiting hears the
+    /// deadline (its new effects are not run), and the caller always gets a
+    /// terminal action.
+    fn wrap_up(&mut self) {
+        if self.conv.is_waiting() {
+            let now = self.cx.inner.clock.now();
+            let actions = self.conv.handle(now, &self.ctx, Input::Deadline);
+            for (id, _) in self.dispatch(actions) {
+                self.pool.cancel(id);
+            }
+        }
+        if self.terminal.is_none() {
+            // The conversation guarantees a terminal action; never leave the caller
+            // in silence if that ever breaks.
+            let merchant = self.cx.merchant;
+            let p = phrases::for_language(&merchant.language);
+            self.speak(Speak {
+                text: p.unclear().to_string(),
+                cacheability: Cacheability::Shared,
+            });
+            let listen = fallback_listen(merchant, &self.cx.inner.limits);
+            self.terminal = Some(Next::Listen(listen));
+        }
+    }
+
+    /// Stage "render": every prompt of the turn in order (synthesized
+    /// concurrently, the early ones while effects ran) and the terminal action,
+    /// as the reply; the conversation hears whether synthesis worked.
+    async fn render(&mut self) -> Rendered {
+        let mut spoken: Vec<(usize, Spoken)> = self
+            .pool
+            .wait_all()
+            .await
+            .into_iter()
+            .filter_map(|(id, d)| match d {
+                Done::Speech(s) => Some((id, s)),
+                Done::Effect(_) => None,
+            })
+            .collect();
+        spoken.sort_by_key(|(id, _)| self.speeches.iter().position(|s| s == id));
+        let mut prompts = Vec::with_capacity(spoken.len());
+        let mut audio = Vec::new();
+        let mut tts_characters = 0u32;
+        let (mut tried, mut failed) = (false, false);
+        for (_, s) in spoken {
+            tried |= s.tried;
+            failed |= !s.failures.is_empty();
+            tts_characters = tts_characters.saturating_add(s.synthesized_chars);
+            let timings = &mut self.cx.timings;
+            if s.tried {
+                timings.speech_ms = Some(timings.speech_ms.unwrap_or(0).max(s.ms));
+            }
+            self.cx.errors.extend(s.failures);
+            audio.extend(s.audio);
+            prompts.push(s.prompt);
+        }
+        if tried {
+            let input = if failed {
+                Input::SpeechFailed
+            } else {
+                Input::SpeechReady
+            };
+            self.conv
+                .handle(self.cx.inner.clock.now(), &self.ctx, input);
+        }
+        let next = self.terminal.take().unwrap_or(Next::HangUp);
+        Rendered {
+            reply: Reply { prompts, next },
+            audio,
+            tts_characters,
+        }
+    }
+
+    /// Stage "settle": lockout counts, the saved session, the active calls.
+    /// Returns how the call ended, if it did this turn.
+    async fn settle(&mut self) -> Option<CallOutcome> {
+        let TurnContext {
+            inner,
+            event,
+            merchant,
+            now,
+            ..
+        } = self.cx;
+        let mut ended = None;
+        for e in &self.events {
+            match e {
+                Event::VerificationFailed => {
+                    let orders = self.conv.failed_challenge_orders();
+                    let caller = event.from.as_ref();
+                    inner
+                        .lockout
+                        .record_failure(caller, &merchant.id, orders, now);
+                }
+                Event::Ended(outcome) => ended = Some(*outcome),
+                _ => {}
+            }
+        }
+        let ttl = if ended.is_some() {
+            ENDED_TTL
+        } else {
+            inner.session_ttl
+        };
+        let state = bytes::Bytes::from(self.conv.to_bytes());
+        let save = inner.sessions.save(&event.call_id, state, ttl);
+        self.cx
+            .store(inner.sessions.name(), StoreOp::SaveSession, save)
+            .await;
+        if ended.is_some() {
+            inner.active.end(&event.call_id);
+        } else {
+            inner.active.touch(&event.call_id, now);
+        }
+        ended
+    }
+
+    /// Stage "record": the turn (with the record's start and end when due)
+    /// into the call record, and the outcome.
+    async fn record(&mut self, rendered: Rendered, ended: Option<CallOutcome>) -> TurnOutcome {
+        let Rendered {
+            reply,
+            audio,
+            tts_characters,
+        } = rendered;
+        let cx = &mut self.cx;
+        cx.timings.total_ms = ms_since(&*cx.inner.clock, cx.now);
+        let record = TurnRecord {
+            at: cx.now,
+            input: turn_input(&cx.event.kind),
+            classification: self.classification.take(),
+            reply_text: reply.spoken_text(),
+            audio,
+            timings: cx.timings,
+            retry_attempts: crate::wrappers::retries_so_far().unwrap_or(0),
+            errors: cx.errors.clone(),
+            tts_characters,
+            events: std::mem::take(&mut self.events),
+        };
+        cx.write_record(self.start.as_ref(), &record, ended).await;
+        cx.finish(reply, ended)
+    }
+}
+
+/// The conversation for this event and its first input: a fresh one at call
+/// start; a polite restart for a call without a session (e.g. after a restart,
+/// or with the session store down), still acting on what the caller just did,
+/// so "0" reaches a human; else the stored one.
+fn opening(
+    cx: &TurnContext<'_>,
+    stored: Option<Conversation>,
+    locked: bool,
+) -> (Conversation, Input) {
+    let caller = cx.event.from.clone();
+    match (&cx.event.kind, stored) {
+        (CallEventKind::Incoming, _) => (
+            Conversation::new(),
+            Input::CallStarted {
+                caller,
+                resumed: false,
+                verification_locked: locked,
+            },
+        ),
+        (kind, None) => (
+            Conversation::resume(cx.now, caller, locked),
+            event_input(kind),
+        ),
+        (kind, Some(conv)) => (conv, event_input(kind)),
+    }
+}
+
+fn event_input(kind: &CallEventKind) -> Input {
+    match kind {
+        CallEventKind::Input(u) => Input::from(u.clone()),
+        CallEventKind::TransferEnded(o) => Input::TransferEnded(*o),
+        _ => Input::NoInput,
+    }
 }
 
 fn turn_input(kind: &CallEventKind) -> TurnInput {
@@ -62,268 +406,7 @@ fn turn_input(kind: &CallEventKind) -> TurnInput {
     }
 }
 
-fn event_input(kind: &CallEventKind) -> Input {
-    match kind {
-        CallEventKind::Input(u) => Input::from(u.clone()),
-        CallEventKind::TransferEnded(o) => Input::TransferEnded(*o),
-        _ => Input::NoInput,
-    }
-}
-
-/// What a turn collected while running.
-#[derive(Default)]
-struct Collected {
-    speeches: Vec<usize>,
-    terminal: Option<Next>,
-    events: Vec<Event>,
-    classification: Option<Classification>,
-    timings: TurnTimings,
-    errors: Vec<ProviderFailure>,
-}
-
-impl Assistant {
-    pub(super) async fn turn(&self, event: CallEvent) -> TurnOutcome {
-        let inner = &*self.inner;
-        let started = Instant::now();
-        let deadline = started + inner.turn_deadline;
-        let Some(merchant) = inner.merchants.for_called_number(event.to.as_ref()) else {
-            tracing::warn!(
-                "no merchant answers the number called; the caller hears it is not in service"
-            );
-            return TurnOutcome::not_in_service(started);
-        };
-        if let CallEventKind::Status(status) = event.kind {
-            return inner
-                .on_status(&event, status, merchant, started, deadline)
-                .await;
-        }
-        let ctx = Context::new(merchant).with_limits(&inner.limits);
-        let mut c = Collected::default();
-        let now = inner.clock.now();
-
-        let stored = match bounded(
-            deadline,
-            inner.sessions.name(),
-            StoreOp::LoadSession,
-            inner.sessions.load(&event.call_id),
-        )
-        .await
-        {
-            Ok(bytes) => bytes.and_then(|b| Conversation::from_bytes(&b)),
-            Err(f) => {
-                c.errors.push(f);
-                None
-            }
-        };
-        let fresh = stored.is_none();
-        let caller = event.from.clone();
-        let locked = inner.lockout.is_locked(caller.as_ref(), now);
-        let starting = matches!(event.kind, CallEventKind::Incoming);
-        let (mut conv, input) = match (&event.kind, stored) {
-            _ if starting => (
-                Conversation::new(),
-                Input::CallStarted {
-                    caller: caller.clone(),
-                    resumed: false,
-                    verification_locked: locked,
-                },
-            ),
-            // A webhook for a call we have no session for (e.g. after a restart, or
-            // with the session store down): start over politely, and still act on
-            // what the caller just did, so "0" reaches a human.
-            (kind, None) => (
-                Conversation::resume(now, caller.clone(), locked),
-                event_input(kind),
-            ),
-            (kind, Some(conv)) => (conv, event_input(kind)),
-        };
-        // The record's start is written with the turn, at the end (see below).
-        let start = (fresh || starting).then(|| CallStart {
-            call_id: event.call_id.clone(),
-            merchant: merchant.id.clone(),
-            caller: caller.clone(),
-            called: event.to.clone(),
-            started_at: now,
-        });
-
-        let carrier_only = conv.prefers_carrier_voice();
-        let mut pool: Pool<'_, Done> = Pool::new();
-        let mut actions = conv.handle(now, &ctx, input);
-        loop {
-            let jobs = inner.dispatch(actions, merchant, deadline, carrier_only, &mut pool, &mut c);
-            if jobs.is_empty() {
-                break;
-            }
-            actions = Vec::new();
-            for (id, lookup) in jobs {
-                if let Some(l) = &lookup
-                    && !conv.wants(l)
-                {
-                    pool.cancel(id);
-                    continue;
-                }
-                let Some(Done::Effect(done)) = pool.wait(id).await else {
-                    continue;
-                };
-                let EffectDone {
-                    kind,
-                    input,
-                    classification,
-                    failures,
-                    ms,
-                } = *done;
-                match kind {
-                    Kind::Classify => {
-                        c.timings.classify_ms = Some(ms);
-                        c.classification = classification;
-                    }
-                    Kind::Lookup => {
-                        c.timings.lookup_ms = Some(c.timings.lookup_ms.unwrap_or(0).max(ms))
-                    }
-                }
-                c.errors.extend(failures);
-                if let Input::OrdersFound { orders, .. } = &input
-                    && orders
-                        .iter()
-                        .any(|o| inner.lockout.is_order_locked(&merchant.id, &o.number, now))
-                {
-                    // An order locked out after repeated failures across calls:
-                    // nothing is disclosed on this call.
-                    conv.lock_verification();
-                }
-                actions.extend(conv.handle(inner.clock.now(), &ctx, input));
-            }
-        }
-        if conv.is_waiting() {
-            let actions = conv.handle(inner.clock.now(), &ctx, Input::Deadline);
-            let leftover =
-                inner.dispatch(actions, merchant, deadline, carrier_only, &mut pool, &mut c);
-            for (id, _) in leftover {
-                pool.cancel(id);
-            }
-        }
-        if c.terminal.is_none() {
-            // The conversation guarantees a terminal action; never leave the caller
-            // in silence if that ever breaks.
-            let p = phrases::for_language(&merchant.language);
-            let id = pool.push(inner.speech_job(
-                crate::conversation::Speak {
-                    text: p.unclear().to_string(),
-                    cacheability: crate::provider::Cacheability::Shared,
-                },
-                merchant,
-                deadline,
-                carrier_only,
-            ));
-            c.speeches.push(id);
-            c.terminal = Some(Next::Listen(fallback_listen(merchant, &inner.limits)));
-        }
-
-        // Speech: every prompt of the turn, synthesized concurrently (the early ones
-        // started while effects ran).
-        let mut spoken: Vec<(usize, super::voice::Spoken)> = pool
-            .wait_all()
-            .await
-            .into_iter()
-            .filter_map(|(id, d)| match d {
-                Done::Speech(s) => Some((id, s)),
-                Done::Effect(_) => None,
-            })
-            .collect();
-        spoken.sort_by_key(|(id, _)| c.speeches.iter().position(|s| s == id));
-        let mut prompts = Vec::with_capacity(spoken.len());
-        let mut audio = Vec::new();
-        let mut tts_characters = 0u32;
-        let (mut tried, mut failed) = (false, false);
-        for (_, s) in spoken {
-            tried |= s.tried;
-            failed |= !s.failures.is_empty();
-            tts_characters = tts_characters.saturating_add(s.synthesized_chars);
-            if s.tried {
-                c.timings.speech_ms = Some(c.timings.speech_ms.unwrap_or(0).max(s.ms));
-            }
-            c.errors.extend(s.failures);
-            audio.extend(s.audio);
-            prompts.push(s.prompt);
-        }
-        if tried {
-            let input = if failed {
-                Input::SpeechFailed
-            } else {
-                Input::SpeechReady
-            };
-            conv.handle(inner.clock.now(), &ctx, input);
-        }
-        let reply = Reply {
-            prompts,
-            next: c.terminal.take().unwrap_or(Next::HangUp),
-        };
-
-        // Bookkeeping: lockout, session, active calls, call record.
-        let mut ended = None;
-        for e in &c.events {
-            match e {
-                Event::VerificationFailed => inner.lockout.record_failure(
-                    caller.as_ref(),
-                    &merchant.id,
-                    conv.failed_challenge_orders(),
-                    now,
-                ),
-                Event::Ended(outcome) => ended = Some(*outcome),
-                _ => {}
-            }
-        }
-        let ttl = if ended.is_some() {
-            ENDED_TTL
-        } else {
-            inner.session_ttl
-        };
-        let state = bytes::Bytes::from(conv.to_bytes());
-        if let Err(f) = bounded(
-            deadline,
-            inner.sessions.name(),
-            StoreOp::SaveSession,
-            inner.sessions.save(&event.call_id, state, ttl),
-        )
-        .await
-        {
-            c.errors.push(f);
-        }
-        if ended.is_some() {
-            inner.active.end(&event.call_id);
-        } else {
-            inner.active.touch(&event.call_id, now);
-        }
-        c.timings.total_ms = ms_since(started);
-        let record = TurnRecord {
-            at: now,
-            input: turn_input(&event.kind),
-            classification: c.classification.take(),
-            reply_text: reply.spoken_text(),
-            audio,
-            timings: c.timings,
-            retry_attempts: crate::wrappers::retries_so_far().unwrap_or(0),
-            errors: c.errors.clone(),
-            tts_characters,
-            events: c.events.clone(),
-        };
-        let failed = inner
-            .write_record(&event.call_id, start.as_ref(), &record, ended, deadline)
-            .await;
-        c.errors.extend(failed.into_iter().flatten());
-        c.timings.total_ms = ms_since(started);
-        observe::turn_done(&c.timings, c.errors.len(), ended);
-        TurnOutcome {
-            reply,
-            merchant: merchant.id.clone(),
-            timings: c.timings,
-            errors: c.errors,
-            ended,
-        }
-    }
-}
-
-fn fallback_listen(merchant: &Merchant, limits: &crate::conversation::Limits) -> ListenSpec {
+fn fallback_listen(merchant: &Merchant, limits: &Limits) -> ListenSpec {
     ListenSpec {
         speech: true,
         keypad: true,
@@ -332,199 +415,13 @@ fn fallback_listen(merchant: &Merchant, limits: &crate::conversation::Limits) ->
         num_digits: None,
         hints: Vec::new(),
         language: merchant.language.clone(),
-        expected: crate::domain::ExpectedEntity::OrderNumber,
-    }
-}
-
-impl Inner {
-    /// Writes a turn to its call record: the record's start on the call's first
-    /// turn, the turn, the record's end on its last. Returns the failures.
-    ///
-    /// The writes go to the store together: a store that batches (the SQLite one
-    /// commits everything queued at once) then pays one commit per turn instead of
-    /// two or three. They are queued in this order, as `join!` polls its futures
-    /// in order.
-    async fn write_record(
-        &self,
-        call: &CallId,
-        start: Option<&CallStart>,
-        record: &TurnRecord,
-        ended: Option<CallOutcome>,
-        deadline: Instant,
-    ) -> [Option<ProviderFailure>; 3] {
-        let records = &self.records;
-        let begin = async {
-            match start {
-                Some(s) => {
-                    let op = StoreOp::BeginCall;
-                    bounded(deadline, records.name(), op, records.begin_call(s)).await
-                }
-                None => Ok(()),
-            }
-        };
-        let append = bounded(
-            deadline,
-            records.name(),
-            StoreOp::AppendTurn,
-            records.append_turn(call, record),
-        );
-        let finish = async {
-            match ended {
-                Some(outcome) => bounded(
-                    deadline,
-                    records.name(),
-                    StoreOp::FinishCall,
-                    records.finish_call(call, outcome, self.clock.now()),
-                )
-                .await
-                .map(|_| ()),
-                None => Ok(()),
-            }
-        };
-        let (began, appended, finished) = tokio::join!(begin, append, finish);
-        [began.err(), appended.err(), finished.err()]
-    }
-
-    /// Starts the jobs for `actions`; returns the effect jobs, in request order,
-    /// with the lookup each one answers.
-    fn dispatch<'a>(
-        &'a self,
-        actions: Vec<Action>,
-        merchant: &'a Merchant,
-        deadline: Instant,
-        carrier_only: bool,
-        pool: &mut Pool<'a, Done>,
-        c: &mut Collected,
-    ) -> Vec<(usize, Option<crate::conversation::Lookup>)> {
-        let mut jobs = Vec::new();
-        for action in actions {
-            match action {
-                Action::Speak(speak) => {
-                    let id = pool.push(self.speech_job(speak, merchant, deadline, carrier_only));
-                    c.speeches.push(id);
-                }
-                Action::Listen(spec) => c.terminal = Some(Next::Listen(spec)),
-                Action::Transfer(spec) => c.terminal = Some(Next::Transfer(spec)),
-                Action::HangUp => c.terminal = Some(Next::HangUp),
-                Action::Effect(Effect::Classify { utterance, context }) => {
-                    jobs.push((
-                        pool.push(self.classify_job(utterance, context, deadline)),
-                        None,
-                    ));
-                }
-                Action::Effect(Effect::Lookup(lookup)) => {
-                    let id = pool.push(self.lookup_job(merchant, lookup.clone(), deadline));
-                    jobs.push((id, Some(lookup)));
-                }
-                Action::Effect(Effect::Record(event)) => c.events.push(event),
-            }
-        }
-        jobs
-    }
-
-    /// How an ending call ended, when its record is still open: as its
-    /// conversation judges it, or `Abandoned` when only the record is left.
-    async fn final_outcome(
-        &self,
-        call: &CallId,
-        merchant: &Merchant,
-        now: Timestamp,
-        deadline: Instant,
-        errors: &mut Vec<ProviderFailure>,
-    ) -> Option<CallOutcome> {
-        let load = self.sessions.load(call);
-        let stored = match bounded(deadline, self.sessions.name(), StoreOp::LoadSession, load).await
-        {
-            Ok(b) => b.and_then(|b| Conversation::from_bytes(&b)),
-            Err(f) => {
-                errors.push(f);
-                None
-            }
-        };
-        match stored {
-            Some(mut conv) if !conv.is_ended() => {
-                let ctx = Context::new(merchant).with_limits(&self.limits);
-                conv.handle(now, &ctx, Input::CallEnded);
-                Some(conv.outcome().unwrap_or(CallOutcome::Abandoned))
-            }
-            Some(_) => None,
-            None => {
-                let get = self.records.get(call);
-                match bounded(deadline, self.records.name(), StoreOp::GetRecord, get).await {
-                    Ok(Some(record)) if record.outcome.is_none() => Some(CallOutcome::Abandoned),
-                    Ok(_) => None,
-                    Err(f) => {
-                        errors.push(f);
-                        None
-                    }
-                }
-            }
-        }
-    }
-
-    /// A status callback: the call's end finishes its record (as the conversation
-    /// judges it, `Abandoned` when there is nothing to judge by).
-    async fn on_status(
-        &self,
-        event: &CallEvent,
-        status: CallStatus,
-        merchant: &Merchant,
-        started: Instant,
-        deadline: Instant,
-    ) -> TurnOutcome {
-        let mut errors = Vec::new();
-        let mut ended = None;
-        if status.is_final() {
-            let now = self.clock.now();
-            let outcome = self
-                .final_outcome(&event.call_id, merchant, now, deadline, &mut errors)
-                .await;
-            if let Some(outcome) = outcome {
-                match bounded(
-                    deadline,
-                    self.records.name(),
-                    StoreOp::FinishCall,
-                    self.records.finish_call(&event.call_id, outcome, now),
-                )
-                .await
-                {
-                    Ok(_) => ended = Some(outcome),
-                    Err(f) => errors.push(f),
-                }
-            }
-            if let Err(f) = bounded(
-                deadline,
-                self.sessions.name(),
-                StoreOp::RemoveSession,
-                self.sessions.remove(&event.call_id),
-            )
-            .await
-            {
-                errors.push(f);
-            }
-            self.active.end(&event.call_id);
-        }
-        let timings = TurnTimings {
-            total_ms: ms_since(started),
-            ..TurnTimings::default()
-        };
-        observe::turn_done(&timings, errors.len(), ended);
-        TurnOutcome {
-            reply: Reply {
-                prompts: Vec::new(),
-                next: Next::HangUp,
-            },
-            merchant: merchant.id.clone(),
-            timings,
-            errors,
-            ended,
-        }
+        expected: ExpectedEntity::OrderNumber,
     }
 }
 
 impl TurnOutcome {
     /// No merchant answers this number (an empty directory).
-    fn not_in_service(started: Instant) -> Self {
+    fn not_in_service(total_ms: u32) -> Self {
         TurnOutcome {
             reply: Reply {
                 prompts: vec![Prompt::Say {
@@ -536,7 +433,7 @@ impl TurnOutcome {
             },
             merchant: MerchantId::new("unknown"),
             timings: TurnTimings {
-                total_ms: ms_since(started),
+                total_ms,
                 ..TurnTimings::default()
             },
             errors: Vec::new(),

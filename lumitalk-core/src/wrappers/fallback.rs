@@ -1,5 +1,6 @@
 //! Primary provider, then a secondary one when the primary fails.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -65,8 +66,50 @@ impl<P, S> Fallback<P, S> {
         &self.secondary
     }
 
-    fn note_fallback(&self) {
-        self.stats.used.fetch_add(1, Ordering::Relaxed);
+    /// The one fallback step behind every trait method here (and the
+    /// assistant's classification): awaits `primary`; on its error counts a
+    /// fallback and awaits what `secondary` makes of that error (it may log it
+    /// first, and bound the secondary as it sees fit).
+    pub(crate) async fn call<T, E, FS>(
+        &self,
+        primary: impl Future<Output = Result<T, E>>,
+        secondary: impl FnOnce(&E) -> FS,
+    ) -> Answer<T, E>
+    where
+        FS: Future<Output = Result<T, E>>,
+    {
+        match primary.await {
+            Ok(v) => Answer::Primary(v),
+            Err(error) => {
+                self.stats.used.fetch_add(1, Ordering::Relaxed);
+                let result = secondary(&error).await;
+                Answer::Secondary { error, result }
+            }
+        }
+    }
+}
+
+/// Who answered a [`Fallback::call`].
+#[derive(Debug)]
+pub(crate) enum Answer<T, E> {
+    /// The primary.
+    Primary(T),
+    /// The secondary (`result`), after the primary failed with `error`.
+    Secondary {
+        /// The primary's error.
+        error: E,
+        /// The secondary's result.
+        result: Result<T, E>,
+    },
+}
+
+impl<T, E> Answer<T, E> {
+    /// The answer, whoever gave it; the secondary's error when both failed.
+    fn into_result(self) -> Result<T, E> {
+        match self {
+            Answer::Primary(v) => Ok(v),
+            Answer::Secondary { result, .. } => result,
+        }
     }
 }
 
@@ -81,18 +124,16 @@ fn warn_fallback(e: &impl ProviderError, secondary: &str) {
     );
 }
 
-/// Evaluates `$primary`; on `Err` logs it, counts a fallback and evaluates
-/// `$secondary`.
+/// [`Fallback::call`] of `$primary`, then (logged) `$secondary`.
 macro_rules! or_else {
     ($self:ident, $primary:expr, $secondary:expr) => {
-        match $primary.await {
-            Ok(v) => Ok(v),
-            Err(e) => {
-                warn_fallback(&e, $self.secondary.name());
-                $self.note_fallback();
-                $secondary.await
-            }
-        }
+        $self
+            .call($primary, |e| {
+                warn_fallback(e, $self.secondary.name());
+                $secondary
+            })
+            .await
+            .into_result()
     };
 }
 

@@ -18,6 +18,12 @@
 //! A timeout outside the retry would cut the whole retry loop short instead; the
 //! retry's own `max_elapsed` already bounds the total.
 //!
+//! # Time
+//! [`Timeout`] and [`Retry`] keep time on an injected [`Clock`](crate::Clock)
+//! (`with_clock`; default [`TokioClock`](crate::TokioClock), tokio's timer):
+//! give them the assistant's clock so that deadlines, backoffs and the
+//! assistant's own turn deadline run on one time line.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use std::time::Duration;
@@ -52,6 +58,7 @@ mod timeout;
 #[cfg(test)]
 mod tests_support;
 
+pub(crate) use fallback::Answer;
 pub use fallback::{Fallback, FallbackStats};
 pub use retry::{Retry, RetryPolicy, RetryStats};
 pub use rng::SplitMix64;

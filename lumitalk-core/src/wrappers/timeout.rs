@@ -1,10 +1,12 @@
 //! A deadline per provider call.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::clock::{Clock, TokioClock};
 use crate::domain::{
     Classification, ClassifyContext, MerchantId, Order, OrderNumber, PhoneNumber, Utterance,
 };
@@ -14,21 +16,35 @@ use crate::provider::{Audio, AudioStream, IntentClassifier, OrderSource, Speech,
 /// Fails a call with a `Timeout` error (retryable) when the wrapped provider does
 /// not answer within the deadline. The abandoned call is dropped (cancelled).
 ///
-/// Uses tokio's timer, so tests under paused time (`start_paused = true`) see
-/// the deadline fire without waiting. Wrap it in a [`Retry`](super::Retry), not
-/// the other way round (see the [module docs](super)).
+/// The deadline is kept by the injected [`Clock`] (default [`TokioClock`]:
+/// tokio's timer, so tests under paused time (`start_paused = true`) see it
+/// fire without waiting). Wrap it in a [`Retry`](super::Retry), not the other
+/// way round (see the [module docs](super)).
 ///
 /// `name()` is the wrapped provider's name.
 #[derive(Debug, Clone)]
 pub struct Timeout<T> {
     inner: T,
     after: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 impl<T> Timeout<T> {
-    /// Wraps `inner` with a deadline of `after` per call.
+    /// Wraps `inner` with a deadline of `after` per call, on the tokio clock.
     pub fn new(inner: T, after: Duration) -> Self {
-        Timeout { inner, after }
+        Timeout {
+            inner,
+            after,
+            clock: Arc::new(TokioClock::new()),
+        }
+    }
+
+    /// Keeps the deadline on `clock` (e.g. the assistant's, or a
+    /// [`ManualClock`](crate::ManualClock), on which it fires only when the
+    /// clock is moved past it).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The deadline.
@@ -42,19 +58,17 @@ impl<T> Timeout<T> {
     }
 }
 
-/// Runs `fut` with a deadline; on expiry returns `E::timeout(provider, after)`.
-pub(crate) async fn with_deadline<T, E, F>(
-    provider: &'static str,
-    after: Duration,
-    fut: F,
-) -> Result<T, E>
-where
-    E: ProviderError,
-    F: Future<Output = Result<T, E>>,
-{
-    match tokio::time::timeout(after, fut).await {
-        Ok(result) => result,
-        Err(_) => Err(E::timeout(provider, after)),
+impl<T> Timeout<T> {
+    /// Runs `fut` with the deadline; on expiry returns `E::timeout(provider, after)`.
+    async fn with_deadline<V, E, F>(&self, provider: &'static str, fut: F) -> Result<V, E>
+    where
+        E: ProviderError,
+        F: Future<Output = Result<V, E>>,
+    {
+        match crate::clock::timeout(&*self.clock, self.after, fut).await {
+            Ok(result) => result,
+            Err(_) => Err(E::timeout(provider, self.after)),
+        }
     }
 }
 
@@ -68,12 +82,8 @@ impl<T: OrderSource> OrderSource for Timeout<T> {
         merchant: &MerchantId,
         number: &OrderNumber,
     ) -> Result<Option<Order>, OrderSourceError> {
-        with_deadline(
-            self.name(),
-            self.after,
-            self.inner.order_by_number(merchant, number),
-        )
-        .await
+        self.with_deadline(self.name(), self.inner.order_by_number(merchant, number))
+            .await
     }
     async fn recent_orders_by_phone(
         &self,
@@ -82,7 +92,7 @@ impl<T: OrderSource> OrderSource for Timeout<T> {
         limit: usize,
     ) -> Result<Vec<Order>, OrderSourceError> {
         let fut = self.inner.recent_orders_by_phone(merchant, phone, limit);
-        with_deadline(self.name(), self.after, fut).await
+        self.with_deadline(self.name(), fut).await
     }
 }
 
@@ -96,12 +106,8 @@ impl<T: IntentClassifier> IntentClassifier for Timeout<T> {
         utterance: &Utterance,
         context: &ClassifyContext,
     ) -> Result<Classification, ClassifyError> {
-        with_deadline(
-            self.name(),
-            self.after,
-            self.inner.classify(utterance, context),
-        )
-        .await
+        self.with_deadline(self.name(), self.inner.classify(utterance, context))
+            .await
     }
 }
 
@@ -111,17 +117,14 @@ impl<T: Speech> Speech for Timeout<T> {
         self.inner.name()
     }
     async fn synthesize(&self, request: &SpeechRequest) -> Result<Audio, SpeechError> {
-        with_deadline(self.name(), self.after, self.inner.synthesize(request)).await
+        self.with_deadline(self.name(), self.inner.synthesize(request))
+            .await
     }
     /// The deadline covers the start of the stream (the first response), not
     /// the time to receive every chunk.
     async fn synthesize_stream(&self, request: &SpeechRequest) -> Result<AudioStream, SpeechError> {
-        with_deadline(
-            self.name(),
-            self.after,
-            self.inner.synthesize_stream(request),
-        )
-        .await
+        self.with_deadline(self.name(), self.inner.synthesize_stream(request))
+            .await
     }
 }
 
@@ -173,5 +176,25 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(c.intent, crate::Intent::Human);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keeps_its_deadline_on_the_clock_it_is_given() {
+        let manual = crate::ManualClock::new(crate::Timestamp::from_unix_seconds(1_800_000_000));
+        let slow = Timeout::new(
+            SlowSpeech::new(Duration::from_secs(5)),
+            Duration::from_secs(2),
+        )
+        .with_clock(Arc::new(manual.clone()));
+        // Five seconds pass on tokio's timer, none on the manual clock.
+        assert!(slow.synthesize(&speech_request("hello")).await.is_ok());
+        // The manual clock passes the deadline while the provider is busy.
+        let mover = async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            manual.advance(Duration::from_secs(2));
+        };
+        let request = speech_request("hello");
+        let (result, ()) = tokio::join!(slow.synthesize(&request), mover);
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::Timeout);
     }
 }

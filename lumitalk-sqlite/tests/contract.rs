@@ -245,17 +245,35 @@ async fn deleting_a_merchant_spares_others(store: &SqliteCallRecordStore) {
         .set_legal_hold(&CallId::new("CA-a2"), true)
         .await
         .unwrap();
+    // A legal hold outlives shop/redact too: the held record stays, counted.
     let d = store.delete_merchant(&MerchantId::new("a")).await.unwrap();
-    assert_eq!(d.records, 2, "shop/redact removes held records too");
-    let mut audio = d.audio.clone();
-    audio.sort();
-    assert_eq!(audio, [AudioId::new("CA-a1"), AudioId::new("CA-a2")]);
-    let left = store
+    assert_eq!(
+        (d.records, d.held),
+        (1, 1),
+        "shop/redact keeps held records"
+    );
+    assert_eq!(d.audio, [AudioId::new("CA-a1")]);
+    let mut left: Vec<String> = store
         .list_by_caller(&phone("+14155550123"), None)
         .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.call_id.as_str().to_string())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["CA-a2", "CA-b1"],
+        "the held record and the other merchant's stay"
+    );
+    // Released, it goes with its audio.
+    store
+        .set_legal_hold(&CallId::new("CA-a2"), false)
+        .await
         .unwrap();
-    assert_eq!(left.len(), 1);
-    assert_eq!(left[0].merchant, MerchantId::new("b"));
+    let d = store.delete_merchant(&MerchantId::new("a")).await.unwrap();
+    assert_eq!((d.records, d.held), (1, 0));
+    assert_eq!(d.audio, [AudioId::new("CA-a2")]);
 }
 
 fn policy(default_days: u64, per: &[(&str, u64)]) -> RetentionPolicy {

@@ -181,24 +181,32 @@ proptest! {
             let deleted = store.delete_by_caller(&who, scope.as_ref()).await.unwrap();
 
             let in_scope = |r: &CallRecord| scope.as_ref().is_none_or(|m| &r.merchant == m);
-            let removed: Vec<&CallRecord> =
-                before[CALLERS[victim]].iter().filter(|r| in_scope(r)).collect();
+            // Records on legal hold are kept (and counted), whatever the request.
+            let removed: Vec<&CallRecord> = before[CALLERS[victim]]
+                .iter()
+                .filter(|r| in_scope(r) && !r.legal_hold)
+                .collect();
+            let held = before[CALLERS[victim]]
+                .iter()
+                .filter(|r| in_scope(r) && r.legal_hold)
+                .count();
             prop_assert_eq!(deleted.records, removed.len() as u64);
+            prop_assert_eq!(deleted.held, held as u64);
             let want_audio: BTreeSet<AudioId> =
                 removed.iter().flat_map(|r| r.audio_ids().cloned()).collect();
             prop_assert_eq!(deleted.audio.into_iter().collect::<BTreeSet<_>>(), want_audio);
 
-            // Export after delete is empty (in the deleted scope).
+            // Export after delete holds only the held records (in the deleted scope).
             let doc = privacy::export_caller(&store, &who, scope.as_ref(), Timestamp::EPOCH)
                 .await
                 .unwrap();
-            prop_assert_eq!(doc["record_count"].as_u64(), Some(0));
+            prop_assert_eq!(doc["record_count"].as_u64(), Some(held as u64));
 
             // Everyone else, and the victim's records outside the scope, are untouched.
             let after = snapshot(&store).await;
             for c in CALLERS {
                 let want: Vec<CallRecord> = if c == CALLERS[victim] {
-                    before[c].iter().filter(|r| !in_scope(r)).cloned().collect()
+                    before[c].iter().filter(|r| !in_scope(r) || r.legal_hold).cloned().collect()
                 } else {
                     before[c].clone()
                 };

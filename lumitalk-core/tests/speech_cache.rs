@@ -419,3 +419,38 @@ async fn prewarm_stops_at_its_budget_and_synthesizes_duplicates_once() {
     assert_eq!(cache.inner().calls(), 2);
     assert_eq!(cache.stats().hits, 1);
 }
+
+/// Starts a stream, sends one chunk and then stalls (it keeps the sender).
+#[derive(Debug, Default)]
+struct Stalling {
+    senders: std::sync::Mutex<Vec<tokio::sync::mpsc::Sender<Result<Bytes, SpeechError>>>>,
+}
+
+#[async_trait]
+impl Speech for Stalling {
+    fn name(&self) -> &'static str {
+        "stalling"
+    }
+    async fn synthesize(&self, r: &SpeechRequest) -> Result<Audio, SpeechError> {
+        self.synthesize_stream(r).await?.collect().await
+    }
+    async fn synthesize_stream(&self, r: &SpeechRequest) -> Result<AudioStream, SpeechError> {
+        let (tx, stream) = AudioStream::channel(r.format, 4);
+        tx.try_send(Ok(Bytes::from_static(b"first"))).unwrap();
+        self.senders.lock().unwrap().push(tx);
+        Ok(stream)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stream_that_stalls_ends_with_a_timeout_and_is_not_cached() {
+    let cache = SpeechCache::new(Stalling::default(), 1024)
+        .with_flight_timeout(std::time::Duration::from_secs(5));
+    let mut stream = cache.synthesize_stream(&shared("Hold on")).await.unwrap();
+    assert_eq!(&stream.next_chunk().await.unwrap().unwrap()[..], b"first");
+    let last = stream.next_chunk().await.unwrap();
+    assert_eq!(last.unwrap_err().kind(), ErrorKind::Timeout);
+    assert!(stream.next_chunk().await.is_none());
+    settle(|| cache.stats().failures == 1).await;
+    assert_eq!(cache.stats().entries, 0);
+}

@@ -92,6 +92,21 @@ fn personal(text: &str) -> SpeechRequest {
     }
 }
 
+/// A cache of 1 KiB over a [`Counting::gated`] provider, and its gate.
+fn gated_cache() -> (SpeechCache<Counting>, Arc<Semaphore>) {
+    let (inner, gate) = Counting::gated();
+    (SpeechCache::new(inner, 1024), gate)
+}
+
+/// `cache.serve` of a shared request, in a task of its own.
+fn spawn_serve(
+    cache: &SpeechCache<Counting>,
+    text: &'static str,
+) -> tokio::task::JoinHandle<Result<(Audio, Served), SpeechError>> {
+    let cache = cache.clone();
+    tokio::spawn(async move { cache.serve(&shared(text)).await })
+}
+
 /// Lets spawned tasks run until `done` holds: yields first, then naps a millisecond
 /// at a time (bounded) in case other worker threads are slow to get a CPU.
 async fn settle(done: impl Fn() -> bool) {
@@ -184,8 +199,7 @@ async fn personal_text_is_never_cached() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_share_one_synthesis() {
-    let (inner, gate) = Counting::gated();
-    let cache = SpeechCache::new(inner, 1024);
+    let (cache, gate) = gated_cache();
     let mut tasks = Vec::new();
     for i in 0..10 {
         let cache = cache.clone();
@@ -218,14 +232,8 @@ async fn failures_are_shared_but_not_cached() {
     let (inner, gate) = Counting::gated();
     inner.fail.store(true, Ordering::SeqCst);
     let cache = SpeechCache::new(inner, 1024);
-    let first = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.synthesize(&shared("Hello")).await }
-    });
-    let second = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.synthesize(&shared("Hello")).await }
-    });
+    let first = spawn_serve(&cache, "Hello");
+    let second = spawn_serve(&cache, "Hello");
     settle(|| cache.stats().coalesced == 1).await;
     gate.add_permits(100);
     assert_eq!(
@@ -264,13 +272,9 @@ async fn stream_miss_is_streamed_and_cached() {
 
 #[tokio::test]
 async fn abandoned_requests_still_fill_the_cache() {
-    let (inner, gate) = Counting::gated();
-    let cache = SpeechCache::new(inner, 1024);
+    let (cache, gate) = gated_cache();
     // A caller that gives up (like a timeout wrapper would) and a stream dropped unread.
-    let abandoned = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.synthesize(&shared("Goodbye")).await }
-    });
+    let abandoned = spawn_serve(&cache, "Goodbye");
     settle(|| cache.stats().misses == 1).await;
     abandoned.abort();
     gate.add_permits(100);
@@ -352,17 +356,10 @@ async fn the_settings_fingerprint_is_part_of_the_key() {
 
 #[tokio::test]
 async fn serve_says_how_each_request_was_answered() {
-    let (inner, gate) = Counting::gated();
-    let cache = SpeechCache::new(inner, 1024);
-    let leader = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.serve(&shared("Hello")).await }
-    });
+    let (cache, gate) = gated_cache();
+    let leader = spawn_serve(&cache, "Hello");
     settle(|| cache.stats().misses == 1).await;
-    let joiner = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.serve(&shared("Hello")).await }
-    });
+    let joiner = spawn_serve(&cache, "Hello");
     settle(|| cache.stats().coalesced == 1).await;
     gate.add_permits(100);
     assert_eq!(leader.await.unwrap().unwrap().1, Served::Synthesized);
@@ -399,8 +396,7 @@ async fn a_hung_synthesis_times_out_and_frees_the_key() {
 
 #[tokio::test(start_paused = true)]
 async fn prewarm_stops_at_its_budget_and_synthesizes_duplicates_once() {
-    let (inner, gate) = Counting::gated();
-    let cache = SpeechCache::new(inner, 1024);
+    let (cache, gate) = gated_cache();
     let limits = PrewarmLimits {
         concurrency: 1,
         budget: std::time::Duration::from_secs(1),

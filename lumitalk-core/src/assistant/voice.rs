@@ -113,6 +113,37 @@ fn store_failed(spoken: &mut Spoken, span: &Span, op: StoreOp, f: ProviderFailur
     spoken.failures.push(f);
 }
 
+/// The value of a synthesis, or `None` after noting in `spoken` why there is
+/// none (the provider's error, or no answer before the turn's deadline).
+fn synthesized<T>(
+    spoken: &mut Spoken,
+    span: &Span,
+    provider: &'static str,
+    result: Result<Result<T, SpeechError>, Elapsed>,
+) -> Option<T> {
+    let f = match result {
+        Ok(Ok(value)) => return Some(value),
+        Ok(Err(e)) => failure(&e),
+        Err(_) => timed_out(provider),
+    };
+    spoken.tried = true;
+    synthesis_failed(spoken, span, f);
+    None
+}
+
+fn ms_since(started: Instant) -> u32 {
+    started.elapsed().as_millis().min(u32::MAX as u128) as u32
+}
+
+/// One prompt on its way to audio: what both renderings (whole, streamed) need.
+struct Rendering<'a> {
+    speech: &'a SpeechCache<Arc<dyn Speech>>,
+    speak: &'a Speak,
+    request: SpeechRequest,
+    deadline: Instant,
+    started: Instant,
+}
+
 fn say(speak: &Speak, merchant: &Merchant) -> Prompt {
     Prompt::Say {
         text: speak.text.clone(),
@@ -168,56 +199,37 @@ impl Voice {
         let Some(speech) = self.speech.as_ref().filter(|_| !carrier_only) else {
             return spoken;
         };
+        let job = Rendering {
+            speech,
+            speak,
+            request: self.request(speak, merchant),
+            deadline,
+            started,
+        };
         match speak.cacheability {
-            Cacheability::Shared => {
-                self.render_shared(speech, speak, merchant, deadline, started, spoken)
-                    .await
-            }
-            Cacheability::Personal => {
-                self.render_streaming(speech, speak, merchant, deadline, started, spoken)
-                    .await
-            }
+            Cacheability::Shared => self.render_shared(job, spoken).await,
+            Cacheability::Personal => self.render_streaming(job, spoken).await,
         }
     }
 
     /// A fixed prompt: its whole audio, from the cache or synthesized (and
     /// cached) once however many calls ask at once.
-    async fn render_shared(
-        &self,
-        speech: &SpeechCache<Arc<dyn Speech>>,
-        speak: &Speak,
-        merchant: &Merchant,
-        deadline: Instant,
-        started: Instant,
-        mut spoken: Spoken,
-    ) -> Spoken {
-        let request = self.request(speak, merchant);
+    async fn render_shared(&self, job: Rendering<'_>, mut spoken: Spoken) -> Spoken {
+        let (speech, speak) = (job.speech, job.speak);
         let span = observe::speech_span(speech.name(), false, speak.text.chars().count());
-        let result = timeout_at(deadline, speech.serve(&request))
+        let result = timeout_at(job.deadline, speech.serve(&job.request))
             .instrument(span.clone())
             .await;
-        spoken.ms = started.elapsed().as_millis().min(u32::MAX as u128) as u32;
-        let audio = match result {
-            Ok(Ok((audio, served))) => {
-                // A hit (or a synthesis another call started) costs nothing here.
-                if served.reached_provider() {
-                    spoken.tried = true;
-                    spoken.synthesized_chars = speak.text.chars().count() as u32;
-                }
-                audio
-            }
-            Ok(Err(e)) => {
-                spoken.tried = true;
-                synthesis_failed(&mut spoken, &span, failure(&e));
-                return spoken;
-            }
-            Err(_) => {
-                spoken.tried = true;
-                synthesis_failed(&mut spoken, &span, timed_out(speech.name()));
-                return spoken;
-            }
+        spoken.ms = ms_since(job.started);
+        let Some((audio, served)) = synthesized(&mut spoken, &span, speech.name(), result) else {
+            return spoken;
         };
-        let until = deadline.max(Instant::now() + STORE_FLOOR);
+        // A hit (or a synthesis another call started) costs nothing here.
+        if served.reached_provider() {
+            spoken.tried = true;
+            spoken.synthesized_chars = speak.text.chars().count() as u32;
+        }
+        let until = job.deadline.max(Instant::now() + STORE_FLOOR);
         let span = observe::store_span(self.store.name(), StoreOp::PutAudio);
         let stored = timeout_at(until, self.store.put(audio, AUDIO_TTL))
             .instrument(span.clone())
@@ -227,17 +239,15 @@ impl Voice {
 
     /// Personal text: waits for the first chunk only, then plays the audio while
     /// the store collects (and serves) the rest.
-    async fn render_streaming(
-        &self,
-        speech: &SpeechCache<Arc<dyn Speech>>,
-        speak: &Speak,
-        merchant: &Merchant,
-        deadline: Instant,
-        started: Instant,
-        mut spoken: Spoken,
-    ) -> Spoken {
+    async fn render_streaming(&self, job: Rendering<'_>, mut spoken: Spoken) -> Spoken {
+        let Rendering {
+            speech,
+            speak,
+            request,
+            deadline,
+            started,
+        } = job;
         spoken.tried = true;
-        let request = self.request(speak, merchant);
         let span = observe::speech_span(speech.name(), true, speak.text.chars().count());
         let first = timeout_at(deadline, async {
             let mut stream = speech.synthesize_stream(&request).await?;
@@ -260,17 +270,9 @@ impl Voice {
         })
         .instrument(span.clone())
         .await;
-        spoken.ms = started.elapsed().as_millis().min(u32::MAX as u128) as u32;
-        let stream = match first {
-            Ok(Ok(stream)) => stream,
-            Ok(Err(e)) => {
-                synthesis_failed(&mut spoken, &span, failure(&e));
-                return spoken;
-            }
-            Err(_) => {
-                synthesis_failed(&mut spoken, &span, timed_out(speech.name()));
-                return spoken;
-            }
+        spoken.ms = ms_since(started);
+        let Some(stream) = synthesized(&mut spoken, &span, speech.name(), first) else {
+            return spoken;
         };
         drop(span);
         spoken.synthesized_chars = speak.text.chars().count() as u32;

@@ -18,12 +18,12 @@ use lumitalk_core::assistant::Assistant;
 use lumitalk_core::memory::{
     DemoOrderStore, KeywordClassifier, MemoryAudioStore, MemorySessionStore,
 };
-use lumitalk_core::wrappers::{Retry, RetryPolicy, RoutedOrderSource, Timeout};
+use lumitalk_core::wrappers::{Retry, RetryPolicy, RoutedOrderSource, SpeechCache, Timeout};
 use lumitalk_core::{
     AudioFormat, AudioStore, CallRecordStore, Clock, IntentClassifier, MerchantDirectory,
     MerchantId, OrderSource, SessionStore, Speech, TokioClock,
 };
-use lumitalk_elevenlabs::{CachedSpeech, ElevenLabsSpeech};
+use lumitalk_elevenlabs::ElevenLabsSpeech;
 use lumitalk_openai::OpenAiClassifier;
 use lumitalk_shopify::{ShopifyConfig, ShopifyOrderSource};
 use lumitalk_sqlite::{SqliteCallRecordStore, SqliteConfig, Synchronous};
@@ -66,7 +66,7 @@ fn wiring_error(what: impl Into<String>, e: impl std::fmt::Display) -> WiringErr
     }
 }
 
-impl<S: Speech> CacheCounters for CachedSpeech<S> {
+impl<S: Speech> CacheCounters for SpeechCache<S> {
     fn hits_and_misses(&self) -> (u64, u64) {
         let s = self.stats();
         (s.hits + s.coalesced, s.misses)
@@ -295,7 +295,7 @@ fn speech(env: &dyn Env, summary: &mut Vec<String>) -> Result<SpeechAndCache, Wi
     let inner = ElevenLabsSpeech::new(config).map_err(|e| wiring_error("elevenlabs", e))?;
     let fingerprint = inner.settings_fingerprint();
     let cached = Arc::new(
-        CachedSpeech::new(
+        SpeechCache::new(
             Timeout::new(inner, Duration::from_millis(2500)),
             SPEECH_CACHE_BYTES,
         )

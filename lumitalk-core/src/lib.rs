@@ -9,10 +9,10 @@
 //! No network code lives here: adapters (`lumitalk-twilio`, `lumitalk-shopify`,
 //! `lumitalk-openai`, `lumitalk-elevenlabs`, `lumitalk-sqlite`) implement the traits.
 //!
-//! Also here: [`wrappers`] (timeout, retry, fallback) that implement the same
-//! traits, real in-memory implementations of every trait in [`memory`] (demo
-//! mode runs on them), and conformance suites for implementations in `testing`
-//! (feature `testing`).
+//! Also here: [`wrappers`] (timeout, retry, fallback, routing, the speech cache)
+//! that implement the same traits, real in-memory implementations of every trait
+//! in [`memory`] (demo mode runs on them), and conformance suites for
+//! implementations in `testing` (feature `testing`).
 //!
 //! The types the traits take are re-exported ([`async_trait`](macro@async_trait), [`Bytes`],
 //! [`Url`], [`SecretString`] and [`ExposeSecret`], and the [`secrecy`] crate), so

@@ -1,8 +1,9 @@
 //! # lumitalk-elevenlabs
 //!
 //! [ElevenLabs](https://elevenlabs.io) text-to-speech for LumiTalk:
-//! [`ElevenLabsSpeech`] implements [`lumitalk_core::Speech`], and [`CachedSpeech`]
-//! caches the audio of fixed prompts for any `Speech` provider.
+//! [`ElevenLabsSpeech`] implements [`lumitalk_core::Speech`];
+//! [`cached`](ElevenLabsSpeech::cached) puts it behind core's speech cache,
+//! [`lumitalk_core::wrappers::SpeechCache`].
 //!
 //! ## Speech
 //! - `POST {base}/v1/text-to-speech/{voice_id}?output_format=...` for whole audio and
@@ -64,57 +65,18 @@
 //! ```
 //!
 //! ## Cache
-//! [`CachedSpeech`] wraps any provider. It caches only `Cacheability::Shared`
-//! requests, is bounded by bytes (LRU), lets concurrent requests for the same text
-//! share one synthesis, never caches failures, counts hits and misses
-//! ([`CacheStats`]) and can [`prewarm`](CachedSpeech::prewarm) fixed prompts at start-up:
-//!
-//! ```
-//! use async_trait::async_trait;
-//! use bytes::Bytes;
-//! use lumitalk_core::{Audio, AudioFormat, Cacheability, Language, Speech, SpeechError, SpeechRequest};
-//! use lumitalk_elevenlabs::CachedSpeech;
-//!
-//! /// A stand-in provider: one byte of "audio" per character.
-//! #[derive(Debug)]
-//! struct Beeps;
-//!
-//! #[async_trait]
-//! impl Speech for Beeps {
-//!     fn name(&self) -> &'static str { "beeps" }
-//!     async fn synthesize(&self, r: &SpeechRequest) -> Result<Audio, SpeechError> {
-//!         Ok(Audio { bytes: Bytes::from(vec![0x7f; r.text.len()]), format: r.format })
-//!     }
-//! }
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! let speech = CachedSpeech::new(Beeps, 1024 * 1024);
-//! let greeting = SpeechRequest {
-//!     text: "Hello! How can I help?".into(),
-//!     voice: None,
-//!     language: Language::en_us(),
-//!     format: AudioFormat::Mp3_44100_128,
-//!     cacheability: Cacheability::Shared,
-//! };
-//! let report = speech.prewarm([greeting.clone()], 2).await;
-//! assert_eq!(report.cached, 1);
-//!
-//! let audio = speech.synthesize(&greeting).await.unwrap();
-//! assert_eq!(audio.format, AudioFormat::Mp3_44100_128);
-//! assert_eq!((speech.stats().misses, speech.stats().hits), (1, 1));
-//!
-//! // Text with personal data is passed through and never kept.
-//! let personal = SpeechRequest { text: "Order 1001 ships to 12 Elm St.".into(),
-//!     cacheability: Cacheability::Personal, ..greeting };
-//! speech.synthesize(&personal).await.unwrap();
-//! assert_eq!(speech.stats().entries, 1);
-//! # }
-//! ```
+//! The speech cache is core's [`SpeechCache`](lumitalk_core::wrappers::SpeechCache),
+//! which wraps any provider: it caches only `Cacheability::Shared` requests, is
+//! bounded by bytes (LRU), lets concurrent requests for the same text share one
+//! synthesis, never caches failures, counts hits and misses and can pre-warm fixed
+//! prompts. [`ElevenLabsSpeech::cached`] keys it with the
+//! [`settings_fingerprint`](ElevenLabsSpeech::settings_fingerprint), so a change of
+//! model, voice or voice settings never serves old audio. The names this crate used
+//! to export for it ([`CachedSpeech`], [`CacheStats`], [`PrewarmReport`]) remain as
+//! deprecated aliases.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod cache;
 mod check;
 mod client;
 pub mod config;
@@ -124,7 +86,6 @@ mod speech;
 mod split;
 mod wire;
 
-pub use cache::{CacheStats, CachedSpeech, PrewarmReport};
 pub use check::MAX_AUDIO_BYTES;
 pub use config::{
     ConfigError, ConfigProblem, DEFAULT_BASE_URL, DEFAULT_MODEL_ID, DEFAULT_TIMEOUT,
@@ -137,3 +98,17 @@ pub use wire::VoiceSettings;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct OwnReadmeDoctests;
+
+/// The speech cache, now core's.
+#[deprecated(
+    note = "use lumitalk_core::wrappers::SpeechCache (ElevenLabsSpeech::cached builds one)"
+)]
+pub type CachedSpeech<S> = lumitalk_core::wrappers::SpeechCache<S>;
+
+/// The speech cache's counters, now core's.
+#[deprecated(note = "use lumitalk_core::wrappers::SpeechCacheStats")]
+pub type CacheStats = lumitalk_core::wrappers::SpeechCacheStats;
+
+/// What a pre-warm did, now core's.
+#[deprecated(note = "use lumitalk_core::wrappers::PrewarmReport")]
+pub type PrewarmReport = lumitalk_core::wrappers::PrewarmReport;

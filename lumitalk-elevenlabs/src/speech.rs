@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use bytes::BytesMut;
+use lumitalk_core::wrappers::SpeechCache;
 use lumitalk_core::{Audio, AudioStream, Speech, SpeechError, SpeechRequest};
 use tracing::Instrument;
 
-use crate::cache::CachedSpeech;
 use crate::check::{self, MAX_AUDIO_BYTES, StartCheck};
 use crate::client::{Body, Client, Endpoint};
 use crate::config::{ConfigError, ElevenLabsConfig};
@@ -48,7 +48,7 @@ impl ElevenLabsSpeech {
     }
 
     /// Everything besides the request that changes the audio: base URL, model, default
-    /// voice and voice settings. [`CachedSpeech`] puts it in its keys.
+    /// voice and voice settings. [`SpeechCache::with_fingerprint`] puts it in its keys.
     pub fn settings_fingerprint(&self) -> String {
         let c = self.config();
         let s = c.voice_settings;
@@ -65,11 +65,11 @@ impl ElevenLabsSpeech {
         )
     }
 
-    /// This provider behind a [`CachedSpeech`] of at most `max_bytes` of audio, keyed
-    /// with [`settings_fingerprint`](Self::settings_fingerprint).
-    pub fn cached(self, max_bytes: usize) -> CachedSpeech<Self> {
+    /// This provider behind core's [`SpeechCache`] of at most `max_bytes` of audio,
+    /// keyed with [`settings_fingerprint`](Self::settings_fingerprint).
+    pub fn cached(self, max_bytes: usize) -> SpeechCache<Self> {
         let fingerprint = self.settings_fingerprint();
-        CachedSpeech::new(self, max_bytes).with_fingerprint(fingerprint)
+        SpeechCache::new(self, max_bytes).with_fingerprint(fingerprint)
     }
 
     /// The voice to use and the text split to fit the model's limit.

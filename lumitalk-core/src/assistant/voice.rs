@@ -2,10 +2,11 @@
 //! stored for the carrier to fetch (`Play`), or the carrier's own voice (`Say`)
 //! when there is no speech provider or it fails or is too slow.
 //!
-//! Fixed prompts (`Shared`) are synthesized once and their audio kept here;
-//! each use stores a fresh copy in the audio store, so an evicted or expired id
-//! never reaches the carrier. Personal text is synthesized every time and never
-//! kept across calls.
+//! Fixed prompts (`Shared`) are synthesized once and their audio kept in a
+//! [`SpeechCache`] in front of the provider (byte-bounded, one synthesis per
+//! prompt however many calls ask at once); each use stores a fresh copy in the
+//! audio store, so an evicted or expired id never reaches the carrier. Personal
+//! text passes the cache by: it is synthesized every time and never kept.
 //!
 //! Personal text is **streamed**: the turn waits (within its deadline) only for
 //! the first chunk of audio, which proves the provider is answering, then hands
@@ -18,15 +19,10 @@
 //! reply has been sent): the store ends the carrier's fetch with an error.
 //!
 //! Pre-warming synthesizes a merchant's fixed prompts [`PREWARM_CONCURRENCY`] at a
-//! time within [`PREWARM_BUDGET`].
+//! time within [`PREWARM_BUDGET`] ([`SpeechCache::prewarm`]).
 
-use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::Poll;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::error::Elapsed;
@@ -38,31 +34,27 @@ use super::observe::{self, StoreOp};
 use crate::conversation::Speak;
 use crate::domain::{AudioId, Merchant};
 use crate::error::{ErrorKind, SpeechError, StoreError};
-use crate::provider::{Audio, AudioFormat, Cacheability, Speech, SpeechRequest};
+use crate::provider::{AudioFormat, Cacheability, Speech, SpeechRequest};
 use crate::reply::Prompt;
 use crate::store::{AudioStore, ProviderFailure};
+use crate::wrappers::{PrewarmLimits, SpeechCache};
 
 /// How long stored audio waits for the carrier.
 const AUDIO_TTL: Duration = Duration::from_secs(15 * 60);
-/// Most fixed prompts kept (every merchant's set fits many times over).
-const CACHE_ENTRIES: usize = 4096;
+/// Bytes of fixed prompts' audio kept (a prompt is tens of kilobytes: every
+/// merchant's set fits many times over).
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// Time allowed to store audio even when the turn's deadline has passed.
 const STORE_FLOOR: Duration = Duration::from_millis(250);
-/// Time allowed per prompt when pre-synthesizing.
-const PREWARM_TIMEOUT: Duration = Duration::from_secs(30);
+/// Time one synthesis of a fixed prompt may take, in a turn or a pre-warm (a
+/// turn stops waiting at its deadline; the synthesis goes on to fill the cache).
+const SYNTHESIS_TIMEOUT: Duration = Duration::from_secs(30);
 /// Fixed prompts pre-synthesized at once (stays within providers' concurrency
 /// limits, e.g. ElevenLabs' lowest tiers allow a few concurrent requests).
 pub(crate) const PREWARM_CONCURRENCY: usize = 4;
 /// Total time one merchant's pre-warm may take; prompts not ready by then are
 /// synthesized on first use.
 pub(crate) const PREWARM_BUDGET: Duration = Duration::from_secs(60);
-
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct Key {
-    text: String,
-    voice: Option<String>,
-    language: String,
-}
 
 /// One spoken prompt and what it cost.
 #[derive(Debug)]
@@ -78,10 +70,10 @@ pub(crate) struct Spoken {
 }
 
 pub(crate) struct Voice {
-    speech: Option<Arc<dyn Speech>>,
+    /// The provider behind the cache of fixed prompts.
+    speech: Option<SpeechCache<Arc<dyn Speech>>>,
     format: AudioFormat,
     store: Arc<dyn AudioStore>,
-    cache: Mutex<HashMap<Key, Audio>>,
 }
 
 impl fmt::Debug for Voice {
@@ -89,7 +81,10 @@ impl fmt::Debug for Voice {
         f.debug_struct("Voice")
             .field("speech", &self.speech.as_ref().map(|s| s.name()))
             .field("format", &self.format)
-            .field("cached_prompts", &self.cache().len())
+            .field(
+                "cached_prompts",
+                &self.speech.as_ref().map(|s| s.stats().entries),
+            )
             .finish()
     }
 }
@@ -118,6 +113,37 @@ fn store_failed(spoken: &mut Spoken, span: &Span, op: StoreOp, f: ProviderFailur
     spoken.failures.push(f);
 }
 
+/// The value of a synthesis, or `None` after noting in `spoken` why there is
+/// none (the provider's error, or no answer before the turn's deadline).
+fn synthesized<T>(
+    spoken: &mut Spoken,
+    span: &Span,
+    provider: &'static str,
+    result: Result<Result<T, SpeechError>, Elapsed>,
+) -> Option<T> {
+    let f = match result {
+        Ok(Ok(value)) => return Some(value),
+        Ok(Err(e)) => failure(&e),
+        Err(_) => timed_out(provider),
+    };
+    spoken.tried = true;
+    synthesis_failed(spoken, span, f);
+    None
+}
+
+fn ms_since(started: Instant) -> u32 {
+    started.elapsed().as_millis().min(u32::MAX as u128) as u32
+}
+
+/// One prompt on its way to audio: what both renderings (whole, streamed) need.
+struct Rendering<'a> {
+    speech: &'a SpeechCache<Arc<dyn Speech>>,
+    speak: &'a Speak,
+    request: SpeechRequest,
+    deadline: Instant,
+    started: Instant,
+}
+
 fn say(speak: &Speak, merchant: &Merchant) -> Prompt {
     Prompt::Say {
         text: speak.text.clone(),
@@ -132,23 +158,13 @@ impl Voice {
         format: AudioFormat,
         store: Arc<dyn AudioStore>,
     ) -> Self {
+        let speech = speech.map(|speech| {
+            SpeechCache::new(speech, CACHE_BYTES).with_flight_timeout(SYNTHESIS_TIMEOUT)
+        });
         Voice {
             speech,
             format,
             store,
-            cache: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Audio>> {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn key(text: &str, merchant: &Merchant) -> Key {
-        Key {
-            text: text.to_string(),
-            voice: merchant.voice.tts_voice.clone(),
-            language: merchant.language.as_str().to_string(),
         }
     }
 
@@ -172,7 +188,7 @@ impl Voice {
         carrier_only: bool,
     ) -> Spoken {
         let started = Instant::now();
-        let mut spoken = Spoken {
+        let spoken = Spoken {
             prompt: say(speak, merchant),
             audio: None,
             failures: Vec::new(),
@@ -183,44 +199,37 @@ impl Voice {
         let Some(speech) = self.speech.as_ref().filter(|_| !carrier_only) else {
             return spoken;
         };
-        let shared = speak.cacheability == Cacheability::Shared;
-        if !shared {
-            return self
-                .render_streaming(speech, speak, merchant, deadline, started, spoken)
-                .await;
-        }
-        let cached = self.cache().get(&Self::key(&speak.text, merchant)).cloned();
-        let audio = match cached {
-            Some(audio) => audio,
-            None => {
-                spoken.tried = true;
-                let request = self.request(speak, merchant);
-                let span = observe::speech_span(speech.name(), false, speak.text.chars().count());
-                let result = timeout_at(deadline, speech.synthesize(&request))
-                    .instrument(span.clone())
-                    .await;
-                spoken.ms = started.elapsed().as_millis().min(u32::MAX as u128) as u32;
-                match result {
-                    Ok(Ok(audio)) => {
-                        spoken.synthesized_chars = speak.text.chars().count() as u32;
-                        let mut cache = self.cache();
-                        if cache.len() < CACHE_ENTRIES {
-                            cache.insert(Self::key(&speak.text, merchant), audio.clone());
-                        }
-                        audio
-                    }
-                    Ok(Err(e)) => {
-                        synthesis_failed(&mut spoken, &span, failure(&e));
-                        return spoken;
-                    }
-                    Err(_) => {
-                        synthesis_failed(&mut spoken, &span, timed_out(speech.name()));
-                        return spoken;
-                    }
-                }
-            }
+        let job = Rendering {
+            speech,
+            speak,
+            request: self.request(speak, merchant),
+            deadline,
+            started,
         };
-        let until = deadline.max(Instant::now() + STORE_FLOOR);
+        match speak.cacheability {
+            Cacheability::Shared => self.render_shared(job, spoken).await,
+            Cacheability::Personal => self.render_streaming(job, spoken).await,
+        }
+    }
+
+    /// A fixed prompt: its whole audio, from the cache or synthesized (and
+    /// cached) once however many calls ask at once.
+    async fn render_shared(&self, job: Rendering<'_>, mut spoken: Spoken) -> Spoken {
+        let (speech, speak) = (job.speech, job.speak);
+        let span = observe::speech_span(speech.name(), false, speak.text.chars().count());
+        let result = timeout_at(job.deadline, speech.serve(&job.request))
+            .instrument(span.clone())
+            .await;
+        spoken.ms = ms_since(job.started);
+        let Some((audio, served)) = synthesized(&mut spoken, &span, speech.name(), result) else {
+            return spoken;
+        };
+        // A hit (or a synthesis another call started) costs nothing here.
+        if served.reached_provider() {
+            spoken.tried = true;
+            spoken.synthesized_chars = speak.text.chars().count() as u32;
+        }
+        let until = job.deadline.max(Instant::now() + STORE_FLOOR);
         let span = observe::store_span(self.store.name(), StoreOp::PutAudio);
         let stored = timeout_at(until, self.store.put(audio, AUDIO_TTL))
             .instrument(span.clone())
@@ -230,17 +239,15 @@ impl Voice {
 
     /// Personal text: waits for the first chunk only, then plays the audio while
     /// the store collects (and serves) the rest.
-    async fn render_streaming(
-        &self,
-        speech: &Arc<dyn Speech>,
-        speak: &Speak,
-        merchant: &Merchant,
-        deadline: Instant,
-        started: Instant,
-        mut spoken: Spoken,
-    ) -> Spoken {
+    async fn render_streaming(&self, job: Rendering<'_>, mut spoken: Spoken) -> Spoken {
+        let Rendering {
+            speech,
+            speak,
+            request,
+            deadline,
+            started,
+        } = job;
         spoken.tried = true;
-        let request = self.request(speak, merchant);
         let span = observe::speech_span(speech.name(), true, speak.text.chars().count());
         let first = timeout_at(deadline, async {
             let mut stream = speech.synthesize_stream(&request).await?;
@@ -263,17 +270,9 @@ impl Voice {
         })
         .instrument(span.clone())
         .await;
-        spoken.ms = started.elapsed().as_millis().min(u32::MAX as u128) as u32;
-        let stream = match first {
-            Ok(Ok(stream)) => stream,
-            Ok(Err(e)) => {
-                synthesis_failed(&mut spoken, &span, failure(&e));
-                return spoken;
-            }
-            Err(_) => {
-                synthesis_failed(&mut spoken, &span, timed_out(speech.name()));
-                return spoken;
-            }
+        spoken.ms = ms_since(started);
+        let Some(stream) = synthesized(&mut spoken, &span, speech.name(), first) else {
+            return spoken;
         };
         drop(span);
         spoken.synthesized_chars = speak.text.chars().count() as u32;
@@ -310,69 +309,28 @@ impl Voice {
 
     /// Synthesizes fixed prompts ahead of calls, [`PREWARM_CONCURRENCY`] at a time
     /// and within [`PREWARM_BUDGET`] in all; returns how many are now cached.
-    /// Prompts still running when the budget ends are dropped (and synthesized on
-    /// first use); those finished stay cached.
+    /// Prompts not ready when the budget ends are synthesized on first use (those
+    /// already started go on and fill the cache); those finished stay cached.
     pub(crate) async fn prewarm(&self, merchant: &Merchant, texts: Vec<String>) -> usize {
         let Some(speech) = self.speech.as_ref() else {
             return 0;
         };
-        let budget_ends = Instant::now() + PREWARM_BUDGET;
-        let ready = AtomicUsize::new(0);
-        let mut todo = Vec::new();
-        for text in texts {
-            if self.cache().contains_key(&Self::key(&text, merchant)) {
-                ready.fetch_add(1, Ordering::Relaxed);
-            } else if !todo.contains(&text) {
-                todo.push(text);
-            }
-        }
-        let warm_one = |text: String| {
-            let ready = &ready;
-            async move {
-                let key = Self::key(&text, merchant);
-                let speak = Speak {
-                    text,
-                    cacheability: Cacheability::Shared,
-                };
-                let request = self.request(&speak, merchant);
-                match tokio::time::timeout(PREWARM_TIMEOUT, speech.synthesize(&request)).await {
-                    Ok(Ok(audio)) => {
-                        let mut cache = self.cache();
-                        if cache.len() < CACHE_ENTRIES {
-                            cache.insert(key, audio);
-                            ready.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                    Ok(Err(e)) => debug_prewarm_failed(speech.name(), e.kind()),
-                    Err(_) => debug_prewarm_failed(speech.name(), ErrorKind::Timeout),
-                }
-            }
-        };
-        // Bounded concurrency without spawning: at most PREWARM_CONCURRENCY
-        // syntheses in flight, the next one starting as soon as one finishes.
-        let mut pending = todo.into_iter();
-        let mut running: Vec<Pin<Box<dyn Future<Output = ()> + Send + '_>>> = Vec::new();
-        let all = std::future::poll_fn(|cx| {
-            loop {
-                while running.len() < PREWARM_CONCURRENCY {
-                    match pending.next() {
-                        Some(text) => running.push(Box::pin(warm_one(text))),
-                        None => break,
-                    }
-                }
-                if running.is_empty() {
-                    return Poll::Ready(());
-                }
-                let before = running.len();
-                running.retain_mut(|f| f.as_mut().poll(cx).is_pending());
-                if running.len() == before {
-                    return Poll::Pending;
-                }
-                // Some finished: start the next ones (and poll them once).
-            }
+        let requests = texts.into_iter().map(|text| {
+            let speak = Speak {
+                text,
+                cacheability: Cacheability::Shared,
+            };
+            self.request(&speak, merchant)
         });
-        let _ = timeout_at(budget_ends, all).await;
-        ready.load(Ordering::Relaxed)
+        let limits = PrewarmLimits {
+            concurrency: PREWARM_CONCURRENCY,
+            budget: PREWARM_BUDGET,
+        };
+        let report = speech.prewarm(requests, limits).await;
+        for (_, e) in &report.failed {
+            debug_prewarm_failed(speech.name(), e.kind());
+        }
+        report.cached
     }
 }
 

@@ -1,4 +1,5 @@
-//! Wrappers that add timeouts, retries and fallbacks to any provider.
+//! Wrappers that add timeouts, retries, fallbacks, routing and a speech cache to
+//! any provider.
 //!
 //! Each wrapper implements the trait it wraps ([`OrderSource`](crate::OrderSource),
 //! [`IntentClassifier`](crate::IntentClassifier), [`Speech`](crate::Speech)), so a
@@ -23,6 +24,11 @@
 //! (`with_clock`; default [`TokioClock`](crate::TokioClock), tokio's timer):
 //! give them the assistant's clock so that deadlines, backoffs and the
 //! assistant's own turn deadline run on one time line.
+//!
+//! A [`SpeechCache`] goes **outside** them all (`SpeechCache::new(Retry::new(Timeout::new(..)))`):
+//! a hit then never waits on the provider, and one synthesis (with its retries)
+//! serves every caller asking for the same prompt. The assistant puts one in front
+//! of its speech provider itself.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -53,6 +59,7 @@ mod retry;
 mod rng;
 mod routed;
 mod scope;
+mod speech_cache;
 mod timeout;
 
 #[cfg(test)]
@@ -64,4 +71,7 @@ pub use retry::{Retry, RetryPolicy, RetryStats};
 pub use rng::SplitMix64;
 pub use routed::RoutedOrderSource;
 pub use scope::{counting_retries, retries_so_far};
+pub use speech_cache::{
+    DEFAULT_FLIGHT_TIMEOUT, PrewarmLimits, PrewarmReport, Served, SpeechCache, SpeechCacheStats,
+};
 pub use timeout::Timeout;

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 
-use lumitalk_core::Audio;
+use crate::provider::Audio;
 
 /// Audio by key, at most `max_bytes` of it in total.
 #[derive(Debug)]
@@ -92,8 +92,8 @@ impl<K: Hash + Eq + Clone> ByteLru<K> {
 
 #[cfg(test)]
 mod tests {
+    use crate::provider::AudioFormat;
     use bytes::Bytes;
-    use lumitalk_core::AudioFormat;
 
     use super::*;
 

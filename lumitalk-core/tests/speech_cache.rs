@@ -1,15 +1,15 @@
-//! `CachedSpeech` over an in-test provider that counts its calls.
+//! `SpeechCache` over an in-test provider that counts its calls.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use lumitalk_core::wrappers::{PrewarmLimits, Served, SpeechCache};
 use lumitalk_core::{
     Audio, AudioFormat, AudioStream, Cacheability, ErrorKind, Language, Speech, SpeechError,
     SpeechRequest,
 };
-use lumitalk_elevenlabs::CachedSpeech;
 use tokio::sync::Semaphore;
 
 /// One byte of audio per byte of text. Optionally waits for a permit from `gate`
@@ -92,6 +92,21 @@ fn personal(text: &str) -> SpeechRequest {
     }
 }
 
+/// A cache of 1 KiB over a [`Counting::gated`] provider, and its gate.
+fn gated_cache() -> (SpeechCache<Counting>, Arc<Semaphore>) {
+    let (inner, gate) = Counting::gated();
+    (SpeechCache::new(inner, 1024), gate)
+}
+
+/// `cache.serve` of a shared request, in a task of its own.
+fn spawn_serve(
+    cache: &SpeechCache<Counting>,
+    text: &'static str,
+) -> tokio::task::JoinHandle<Result<(Audio, Served), SpeechError>> {
+    let cache = cache.clone();
+    tokio::spawn(async move { cache.serve(&shared(text)).await })
+}
+
 /// Lets spawned tasks run until `done` holds: yields first, then naps a millisecond
 /// at a time (bounded) in case other worker threads are slow to get a CPU.
 async fn settle(done: impl Fn() -> bool) {
@@ -110,7 +125,7 @@ async fn settle(done: impl Fn() -> bool) {
 
 #[tokio::test]
 async fn second_request_is_a_hit() {
-    let cache = CachedSpeech::new(Counting::default(), 1024);
+    let cache = SpeechCache::new(Counting::default(), 1024);
     let a = cache.synthesize(&shared("Hello")).await.unwrap();
     let b = cache.synthesize(&shared("Hello")).await.unwrap();
     assert_eq!(a, b);
@@ -122,7 +137,7 @@ async fn second_request_is_a_hit() {
 
 #[tokio::test]
 async fn voice_format_and_language_are_part_of_the_key() {
-    let cache = CachedSpeech::new(Counting::default(), 1024);
+    let cache = SpeechCache::new(Counting::default(), 1024);
     let base = shared("Hello");
     let mut voice = base.clone();
     voice.voice = Some("other".into());
@@ -140,7 +155,7 @@ async fn voice_format_and_language_are_part_of_the_key() {
 
 #[tokio::test]
 async fn evicts_least_recently_used_by_bytes() {
-    let cache = CachedSpeech::new(Counting::default(), 10);
+    let cache = SpeechCache::new(Counting::default(), 10);
     cache.synthesize(&shared("aaaa")).await.unwrap();
     cache.synthesize(&shared("bbbb")).await.unwrap();
     cache.synthesize(&shared("aaaa")).await.unwrap(); // hit: "bbbb" is now the oldest
@@ -161,7 +176,7 @@ async fn evicts_least_recently_used_by_bytes() {
 
 #[tokio::test]
 async fn personal_text_is_never_cached() {
-    let cache = CachedSpeech::new(Counting::default(), 1024);
+    let cache = SpeechCache::new(Counting::default(), 1024);
     for _ in 0..2 {
         cache
             .synthesize(&personal("Order 1001 ships to 12 Elm St"))
@@ -184,8 +199,7 @@ async fn personal_text_is_never_cached() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_share_one_synthesis() {
-    let (inner, gate) = Counting::gated();
-    let cache = CachedSpeech::new(inner, 1024);
+    let (cache, gate) = gated_cache();
     let mut tasks = Vec::new();
     for i in 0..10 {
         let cache = cache.clone();
@@ -217,15 +231,9 @@ async fn concurrent_requests_share_one_synthesis() {
 async fn failures_are_shared_but_not_cached() {
     let (inner, gate) = Counting::gated();
     inner.fail.store(true, Ordering::SeqCst);
-    let cache = CachedSpeech::new(inner, 1024);
-    let first = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.synthesize(&shared("Hello")).await }
-    });
-    let second = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.synthesize(&shared("Hello")).await }
-    });
+    let cache = SpeechCache::new(inner, 1024);
+    let first = spawn_serve(&cache, "Hello");
+    let second = spawn_serve(&cache, "Hello");
     settle(|| cache.stats().coalesced == 1).await;
     gate.add_permits(100);
     assert_eq!(
@@ -247,7 +255,7 @@ async fn failures_are_shared_but_not_cached() {
 
 #[tokio::test]
 async fn stream_miss_is_streamed_and_cached() {
-    let cache = CachedSpeech::new(Counting::default(), 1024);
+    let cache = SpeechCache::new(Counting::default(), 1024);
     let mut stream = cache
         .synthesize_stream(&shared("Hold on please"))
         .await
@@ -264,13 +272,9 @@ async fn stream_miss_is_streamed_and_cached() {
 
 #[tokio::test]
 async fn abandoned_requests_still_fill_the_cache() {
-    let (inner, gate) = Counting::gated();
-    let cache = CachedSpeech::new(inner, 1024);
+    let (cache, gate) = gated_cache();
     // A caller that gives up (like a timeout wrapper would) and a stream dropped unread.
-    let abandoned = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.synthesize(&shared("Goodbye")).await }
-    });
+    let abandoned = spawn_serve(&cache, "Goodbye");
     settle(|| cache.stats().misses == 1).await;
     abandoned.abort();
     gate.add_permits(100);
@@ -285,7 +289,7 @@ async fn abandoned_requests_still_fill_the_cache() {
 
 #[tokio::test]
 async fn a_panicking_provider_does_not_wedge_the_key() {
-    let cache = CachedSpeech::new(Counting::default(), 1024);
+    let cache = SpeechCache::new(Counting::default(), 1024);
     let e = cache.synthesize(&shared("panic")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unavailable);
     // The key left the in-flight table: the next request synthesizes again.
@@ -296,7 +300,7 @@ async fn a_panicking_provider_does_not_wedge_the_key() {
 
 #[tokio::test]
 async fn prewarm_caches_fixed_prompts_and_skips_personal_ones() {
-    let cache = CachedSpeech::new(Counting::default(), 1024);
+    let cache = SpeechCache::new(Counting::default(), 1024);
     let report = cache
         .prewarm(
             [
@@ -305,7 +309,10 @@ async fn prewarm_caches_fixed_prompts_and_skips_personal_ones() {
                 shared("Goodbye"),
                 personal("Hi Jane"),
             ],
-            2,
+            PrewarmLimits {
+                concurrency: 2,
+                ..PrewarmLimits::default()
+            },
         )
         .await;
     assert_eq!((report.cached, report.skipped_personal), (3, 1));
@@ -316,17 +323,130 @@ async fn prewarm_caches_fixed_prompts_and_skips_personal_ones() {
     assert_eq!(cache.stats().hits, 1);
 
     cache.inner().fail.store(true, Ordering::SeqCst);
-    let report = cache.prewarm([shared("New prompt")], 1).await;
+    let one_at_a_time = PrewarmLimits {
+        concurrency: 1,
+        ..PrewarmLimits::default()
+    };
+    let report = cache.prewarm([shared("New prompt")], one_at_a_time).await;
     assert_eq!(report.failed.len(), 1);
     assert_eq!(report.failed[0].0, "New prompt");
 }
 
 #[tokio::test]
 async fn clear_drops_every_entry() {
-    let a = CachedSpeech::new(Counting::default(), 1024).with_fingerprint("model-a");
+    let a = SpeechCache::new(Counting::default(), 1024).with_fingerprint("model-a");
     a.synthesize(&shared("Hi")).await.unwrap();
     a.clear();
     assert_eq!(a.stats().entries, 0);
     a.synthesize(&shared("Hi")).await.unwrap();
     assert_eq!(a.inner().calls(), 2);
+}
+
+#[tokio::test]
+async fn the_settings_fingerprint_is_part_of_the_key() {
+    let a = SpeechCache::new(Counting::default(), 1024).with_fingerprint("model-a");
+    // A clone shares the entries; with another fingerprint it has other keys.
+    let b = a.clone().with_fingerprint("model-b");
+    a.synthesize(&shared("Hi")).await.unwrap();
+    b.synthesize(&shared("Hi")).await.unwrap();
+    a.synthesize(&shared("Hi")).await.unwrap();
+    assert_eq!(a.inner().calls(), 2);
+    assert_eq!((a.stats().entries, a.stats().hits), (2, 1));
+}
+
+#[tokio::test]
+async fn serve_says_how_each_request_was_answered() {
+    let (cache, gate) = gated_cache();
+    let leader = spawn_serve(&cache, "Hello");
+    settle(|| cache.stats().misses == 1).await;
+    let joiner = spawn_serve(&cache, "Hello");
+    settle(|| cache.stats().coalesced == 1).await;
+    gate.add_permits(100);
+    assert_eq!(leader.await.unwrap().unwrap().1, Served::Synthesized);
+    assert_eq!(joiner.await.unwrap().unwrap().1, Served::Coalesced);
+    let (audio, served) = cache.serve(&shared("Hello")).await.unwrap();
+    assert_eq!((&audio.bytes[..], served), (&b"Hello"[..], Served::Hit));
+    let (_, served) = cache.serve(&personal("Hi Jane")).await.unwrap();
+    assert_eq!(served, Served::Bypassed);
+    assert!(Served::Synthesized.reached_provider() && Served::Bypassed.reached_provider());
+    assert!(!Served::Hit.reached_provider() && !Served::Coalesced.reached_provider());
+    assert_eq!(cache.inner().calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_synthesis_times_out_and_frees_the_key() {
+    let (inner, gate) = Counting::gated();
+    let cache =
+        SpeechCache::new(inner, 1024).with_flight_timeout(std::time::Duration::from_secs(5));
+    let started = tokio::time::Instant::now();
+    let e = cache.synthesize(&shared("Hello")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+    assert_eq!(started.elapsed(), std::time::Duration::from_secs(5));
+    let e = cache
+        .synthesize_stream(&shared("Hold on"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+    assert_eq!(cache.stats().failures, 2);
+
+    gate.add_permits(100);
+    cache.synthesize(&shared("Hello")).await.unwrap();
+    assert_eq!((cache.inner().calls(), cache.stats().entries), (3, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn prewarm_stops_at_its_budget_and_synthesizes_duplicates_once() {
+    let (cache, gate) = gated_cache();
+    let limits = PrewarmLimits {
+        concurrency: 1,
+        budget: std::time::Duration::from_secs(1),
+    };
+    let prompts = || [shared("A"), shared("A"), shared("B")];
+    let report = cache.prewarm(prompts(), limits).await;
+    // "A" is running (held by the gate), "B" never started.
+    assert_eq!((report.cached, report.unfinished), (0, 2));
+    assert_eq!(cache.inner().calls(), 1);
+    // The running synthesis goes on and fills the cache.
+    gate.add_permits(100);
+    settle(|| cache.stats().entries == 1).await;
+
+    let report = cache.prewarm(prompts(), limits).await;
+    assert_eq!((report.cached, report.unfinished), (2, 0));
+    assert_eq!(cache.inner().calls(), 2);
+    assert_eq!(cache.stats().hits, 1);
+}
+
+/// Starts a stream, sends one chunk and then stalls (it keeps the sender).
+#[derive(Debug, Default)]
+struct Stalling {
+    senders: std::sync::Mutex<Vec<tokio::sync::mpsc::Sender<Result<Bytes, SpeechError>>>>,
+}
+
+#[async_trait]
+impl Speech for Stalling {
+    fn name(&self) -> &'static str {
+        "stalling"
+    }
+    async fn synthesize(&self, r: &SpeechRequest) -> Result<Audio, SpeechError> {
+        self.synthesize_stream(r).await?.collect().await
+    }
+    async fn synthesize_stream(&self, r: &SpeechRequest) -> Result<AudioStream, SpeechError> {
+        let (tx, stream) = AudioStream::channel(r.format, 4);
+        tx.try_send(Ok(Bytes::from_static(b"first"))).unwrap();
+        self.senders.lock().unwrap().push(tx);
+        Ok(stream)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stream_that_stalls_ends_with_a_timeout_and_is_not_cached() {
+    let cache = SpeechCache::new(Stalling::default(), 1024)
+        .with_flight_timeout(std::time::Duration::from_secs(5));
+    let mut stream = cache.synthesize_stream(&shared("Hold on")).await.unwrap();
+    assert_eq!(&stream.next_chunk().await.unwrap().unwrap()[..], b"first");
+    let last = stream.next_chunk().await.unwrap();
+    assert_eq!(last.unwrap_err().kind(), ErrorKind::Timeout);
+    assert!(stream.next_chunk().await.is_none());
+    settle(|| cache.stats().failures == 1).await;
+    assert_eq!(cache.stats().entries, 0);
 }

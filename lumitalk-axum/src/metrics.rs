@@ -27,12 +27,6 @@ pub const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// Reads speech-cache counters at scrape time.
-pub trait CacheCounters: Send + Sync + std::fmt::Debug + 'static {
-    /// `(hits, misses)` so far.
-    fn hits_and_misses(&self) -> (u64, u64);
-}
-
 /// Describes every metric to the installed recorder (their `# HELP` lines).
 pub fn describe() {
     use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
@@ -123,10 +117,11 @@ pub(crate) fn job_run(job: &'static str, ok: bool) {
 /// Sets the values read from other components: active calls, speech cache.
 pub(crate) async fn refresh_gauges(shared: &Shared) {
     metrics::gauge!("lumitalk_active_calls").set(shared.assistant.active_calls().await as f64);
-    if let Some(cache) = &shared.speech_cache {
-        let (hits, misses) = cache.hits_and_misses();
-        metrics::counter!("lumitalk_speech_cache_hits_total").absolute(hits);
-        metrics::counter!("lumitalk_speech_cache_misses_total").absolute(misses);
+    if let Some(stats) = shared.assistant.speech_cache_stats() {
+        // A request that joined a synthesis already running is a hit too.
+        metrics::counter!("lumitalk_speech_cache_hits_total")
+            .absolute(stats.hits + stats.coalesced);
+        metrics::counter!("lumitalk_speech_cache_misses_total").absolute(stats.misses);
     }
 }
 

@@ -16,7 +16,7 @@ use url::Url;
 use crate::admin_auth::{TokenGate, weakness};
 use crate::health::Health;
 use crate::jobs::{BackgroundJobs, JobSchedule};
-use crate::metrics::{CacheCounters, MetricsEndpoint};
+use crate::metrics::MetricsEndpoint;
 
 /// Everything the handlers share.
 pub(crate) struct Shared {
@@ -27,7 +27,6 @@ pub(crate) struct Shared {
     pub(crate) admin: AdminAuth,
     pub(crate) shopify_secret: Option<SecretString>,
     pub(crate) shops: HashMap<String, MerchantId>,
-    pub(crate) speech_cache: Option<Arc<dyn CacheCounters>>,
     pub(crate) metrics_endpoint: Option<MetricsEndpoint>,
     pub(crate) health: Health,
     pub(crate) schedule: JobSchedule,
@@ -206,7 +205,6 @@ pub struct LumiTalkBuilder {
     admin: AdminChoice,
     shopify_secret: Option<SecretString>,
     shops: HashMap<String, MerchantId>,
-    speech_cache: Option<Arc<dyn CacheCounters>>,
     metrics_endpoint: Option<MetricsEndpoint>,
     default_retention: Duration,
     schedule: JobSchedule,
@@ -251,7 +249,6 @@ impl LumiTalkBuilder {
             admin: AdminChoice::Off,
             shopify_secret: None,
             shops: HashMap::new(),
-            speech_cache: None,
             metrics_endpoint: None,
             default_retention: DEFAULT_RETENTION,
             schedule: JobSchedule::default(),
@@ -304,12 +301,6 @@ impl LumiTalkBuilder {
         self
     }
 
-    /// Reports the speech cache's hits and misses in the metrics.
-    pub fn speech_cache_counters(mut self, cache: Arc<dyn CacheCounters>) -> Self {
-        self.speech_cache = Some(cache);
-        self
-    }
-
     /// Serves `GET /metrics` from a Prometheus recorder (feature `prometheus`;
     /// see [`crate::metrics::install_prometheus`]).
     #[cfg(feature = "prometheus")]
@@ -359,7 +350,6 @@ impl LumiTalkBuilder {
                 admin,
                 shopify_secret: self.shopify_secret,
                 shops: self.shops,
-                speech_cache: self.speech_cache,
                 metrics_endpoint: self.metrics_endpoint,
                 health: Health::default(),
                 schedule: self.schedule,

@@ -18,7 +18,7 @@ use lumitalk_core::assistant::Assistant;
 use lumitalk_core::memory::{
     DemoOrderStore, KeywordClassifier, MemoryAudioStore, MemorySessionStore,
 };
-use lumitalk_core::wrappers::{Retry, RetryPolicy, RoutedOrderSource, SpeechCache, Timeout};
+use lumitalk_core::wrappers::{Retry, RetryPolicy, RoutedOrderSource, Timeout};
 use lumitalk_core::{
     AudioFormat, AudioStore, CallRecordStore, Clock, IntentClassifier, MerchantDirectory,
     MerchantId, OrderSource, SessionStore, Speech, TokioClock,
@@ -29,14 +29,11 @@ use lumitalk_shopify::{ShopifyConfig, ShopifyOrderSource};
 use lumitalk_sqlite::{SqliteCallRecordStore, SqliteConfig, Synchronous};
 use lumitalk_twilio::TwilioTelephony;
 
-use crate::metrics::CacheCounters;
 use crate::service::LumiTalk;
 use crate::settings::{DatabaseSync, Env, ProcessEnv, Settings};
 
 /// Bytes of synthesized audio held for the carrier to fetch.
 pub const AUDIO_STORE_BYTES: usize = 64 * 1024 * 1024;
-/// Bytes of shared (non-personal) speech kept in the speech cache.
-pub const SPEECH_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// A wired deployment and a description of each provider for the start-up log.
 #[derive(Debug)]
@@ -66,13 +63,6 @@ fn wiring_error(what: impl Into<String>, e: impl std::fmt::Display) -> WiringErr
     }
 }
 
-impl<S: Speech> CacheCounters for SpeechCache<S> {
-    fn hits_and_misses(&self) -> (u64, u64) {
-        let s = self.stats();
-        (s.hits + s.coalesced, s.misses)
-    }
-}
-
 fn provider_retry() -> RetryPolicy {
     RetryPolicy {
         max_attempts: 2,
@@ -84,7 +74,7 @@ fn provider_retry() -> RetryPolicy {
 fn wrap_orders<S: OrderSource>(source: S, clock: &Arc<dyn Clock>) -> Arc<dyn OrderSource> {
     Arc::new(
         Retry::new(
-            Timeout::new(source, Duration::from_millis(2000)),
+            Timeout::new(source, Duration::from_millis(2000)).with_clock(clock.clone()),
             provider_retry(),
         )
         .with_clock(clock.clone()),
@@ -110,7 +100,7 @@ impl Deployment {
         let records = records(settings, &mut summary)?;
         let (orders, shops) = orders(settings, env, &clock, &mut summary)?;
         let classifier = classifier(env, &clock, &mut summary)?;
-        let (speech, cache) = speech(env, &mut summary)?;
+        let speech = speech(env, &clock, &mut summary)?;
         let twilio = telephony(settings, env, &mut summary)?;
         let signatures_verified = twilio.config().has_auth_token();
 
@@ -152,9 +142,6 @@ impl Deployment {
         }
         if let Some(secret) = &settings.shopify_api_secret {
             lumitalk = lumitalk.shopify_compliance(secret.clone(), shops);
-        }
-        if let Some(cache) = cache {
-            lumitalk = lumitalk.speech_cache_counters(cache);
         }
         if !signatures_verified {
             lumitalk = lumitalk.local_requests_only();
@@ -269,20 +256,23 @@ fn classifier(
     summary.push(format!("intents: openai ({})", c.config().model()));
     Ok(Arc::new(
         Retry::new(
-            Timeout::new(c, Duration::from_millis(2500)),
+            Timeout::new(c, Duration::from_millis(2500)).with_clock(clock.clone()),
             provider_retry(),
         )
         .with_clock(clock.clone()),
     ))
 }
 
-type SpeechAndCache = (Option<Arc<dyn Speech>>, Option<Arc<dyn CacheCounters>>);
-
-/// Speech: ElevenLabs behind a cache when configured, else the carrier's voice.
-fn speech(env: &dyn Env, summary: &mut Vec<String>) -> Result<SpeechAndCache, WiringError> {
+/// Speech: ElevenLabs when configured (the assistant caches its fixed
+/// prompts), else the carrier's voice.
+fn speech(
+    env: &dyn Env,
+    clock: &Arc<dyn Clock>,
+    summary: &mut Vec<String>,
+) -> Result<Option<Arc<dyn Speech>>, WiringError> {
     if env.get("ELEVENLABS_API_KEY").is_none() {
         summary.push("speech: carrier voice (<Say>)".into());
-        return Ok((None, None));
+        return Ok(None);
     }
     let config = lumitalk_elevenlabs::ElevenLabsConfigBuilder::from_lookup(|k| env.get(k))
         .build()
@@ -293,15 +283,9 @@ fn speech(env: &dyn Env, summary: &mut Vec<String>) -> Result<SpeechAndCache, Wi
         config.voice_id()
     ));
     let inner = ElevenLabsSpeech::new(config).map_err(|e| wiring_error("elevenlabs", e))?;
-    let fingerprint = inner.settings_fingerprint();
-    let cached = Arc::new(
-        SpeechCache::new(
-            Timeout::new(inner, Duration::from_millis(2500)),
-            SPEECH_CACHE_BYTES,
-        )
-        .with_fingerprint(fingerprint),
-    );
-    Ok((Some(cached.clone()), Some(cached)))
+    Ok(Some(Arc::new(
+        Timeout::new(inner, Duration::from_millis(2500)).with_clock(clock.clone()),
+    )))
 }
 
 /// Telephony: Twilio, verifying signatures when the auth token is set.

@@ -180,7 +180,12 @@ impl AssistantBuilder {
                     self.fallback_classifier
                         .unwrap_or_else(|| Arc::new(KeywordClassifier::new())),
                 ),
-                voice: Voice::new(self.speech, self.audio_format, audio_store.clone()),
+                voice: Voice::new(
+                    self.speech,
+                    self.audio_format,
+                    audio_store.clone(),
+                    clock.clone(),
+                ),
                 sessions,
                 audio_store,
                 records,

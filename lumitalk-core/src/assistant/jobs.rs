@@ -155,13 +155,10 @@ impl Inner {
         deadline: Timestamp,
         carrier_only: bool,
     ) -> BoxFuture<'a, Done> {
-        // `Voice::render` still bounds itself on tokio's timer (its module is
-        // being replaced): the time left on the clock's deadline, from now.
-        let until = tokio::time::Instant::now() + deadline.since(self.clock.now());
         Box::pin(async move {
             Done::Speech(
                 self.voice
-                    .render(&speak, merchant, until, carrier_only)
+                    .render(&speak, merchant, deadline, carrier_only)
                     .await,
             )
         })

@@ -212,6 +212,13 @@ impl Assistant {
         &self.inner.records
     }
 
+    /// The counters of the assistant's cache of synthesized fixed prompts
+    /// (hits, misses, coalesced requests, bytes); `None` without a speech
+    /// provider.
+    pub fn speech_cache_stats(&self) -> Option<crate::wrappers::SpeechCacheStats> {
+        self.inner.voice.cache_stats()
+    }
+
     /// The clock the assistant reads time from.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.inner.clock

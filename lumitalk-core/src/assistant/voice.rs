@@ -25,14 +25,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::error::Elapsed;
-use tokio::time::{Instant, timeout_at};
 use tracing::{Instrument, Span};
 
+use super::STORE_FLOOR;
 use super::failure::{failure, timed_out};
 use super::observe::{self, StoreOp};
+use crate::clock::{Clock, Elapsed, ms_since, timeout_at};
 use crate::conversation::Speak;
-use crate::domain::{AudioId, Merchant};
+use crate::domain::{AudioId, Merchant, Timestamp};
 use crate::error::{ErrorKind, SpeechError, StoreError};
 use crate::provider::{AudioFormat, Cacheability, Speech, SpeechRequest};
 use crate::reply::Prompt;
@@ -44,8 +44,6 @@ const AUDIO_TTL: Duration = Duration::from_secs(15 * 60);
 /// Bytes of fixed prompts' audio kept (a prompt is tens of kilobytes: every
 /// merchant's set fits many times over).
 const CACHE_BYTES: usize = 32 * 1024 * 1024;
-/// Time allowed to store audio even when the turn's deadline has passed.
-const STORE_FLOOR: Duration = Duration::from_millis(250);
 /// Time one synthesis of a fixed prompt may take, in a turn or a pre-warm (a
 /// turn stops waiting at its deadline; the synthesis goes on to fill the cache).
 const SYNTHESIS_TIMEOUT: Duration = Duration::from_secs(30);
@@ -74,6 +72,8 @@ pub(crate) struct Voice {
     speech: Option<SpeechCache<Arc<dyn Speech>>>,
     format: AudioFormat,
     store: Arc<dyn AudioStore>,
+    /// Deadlines and timings, on the assistant's clock.
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for Voice {
@@ -131,17 +131,13 @@ fn synthesized<T>(
     None
 }
 
-fn ms_since(started: Instant) -> u32 {
-    started.elapsed().as_millis().min(u32::MAX as u128) as u32
-}
-
 /// One prompt on its way to audio: what both renderings (whole, streamed) need.
 struct Rendering<'a> {
     speech: &'a SpeechCache<Arc<dyn Speech>>,
     speak: &'a Speak,
     request: SpeechRequest,
-    deadline: Instant,
-    started: Instant,
+    deadline: Timestamp,
+    started: Timestamp,
 }
 
 fn say(speak: &Speak, merchant: &Merchant) -> Prompt {
@@ -157,6 +153,7 @@ impl Voice {
         speech: Option<Arc<dyn Speech>>,
         format: AudioFormat,
         store: Arc<dyn AudioStore>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         let speech = speech.map(|speech| {
             SpeechCache::new(speech, CACHE_BYTES).with_flight_timeout(SYNTHESIS_TIMEOUT)
@@ -165,6 +162,7 @@ impl Voice {
             speech,
             format,
             store,
+            clock,
         }
     }
 
@@ -184,10 +182,10 @@ impl Voice {
         &self,
         speak: &Speak,
         merchant: &Merchant,
-        deadline: Instant,
+        deadline: Timestamp,
         carrier_only: bool,
     ) -> Spoken {
-        let started = Instant::now();
+        let started = self.clock.now();
         let spoken = Spoken {
             prompt: say(speak, merchant),
             audio: None,
@@ -217,10 +215,11 @@ impl Voice {
     async fn render_shared(&self, job: Rendering<'_>, mut spoken: Spoken) -> Spoken {
         let (speech, speak) = (job.speech, job.speak);
         let span = observe::speech_span(speech.name(), false, speak.text.chars().count());
-        let result = timeout_at(job.deadline, speech.serve(&job.request))
+        let clock = &*self.clock;
+        let result = timeout_at(clock, job.deadline, speech.serve(&job.request))
             .instrument(span.clone())
             .await;
-        spoken.ms = ms_since(job.started);
+        spoken.ms = ms_since(clock, job.started);
         let Some((audio, served)) = synthesized(&mut spoken, &span, speech.name(), result) else {
             return spoken;
         };
@@ -229,9 +228,9 @@ impl Voice {
             spoken.tried = true;
             spoken.synthesized_chars = speak.text.chars().count() as u32;
         }
-        let until = job.deadline.max(Instant::now() + STORE_FLOOR);
+        let until = job.deadline.max(clock.now().plus(STORE_FLOOR));
         let span = observe::store_span(self.store.name(), StoreOp::PutAudio);
-        let stored = timeout_at(until, self.store.put(audio, AUDIO_TTL))
+        let stored = timeout_at(clock, until, self.store.put(audio, AUDIO_TTL))
             .instrument(span.clone())
             .await;
         self.play(spoken, speak, stored, &span, StoreOp::PutAudio)
@@ -248,8 +247,9 @@ impl Voice {
             started,
         } = job;
         spoken.tried = true;
+        let clock = &*self.clock;
         let span = observe::speech_span(speech.name(), true, speak.text.chars().count());
-        let first = timeout_at(deadline, async {
+        let first = timeout_at(clock, deadline, async {
             let mut stream = speech.synthesize_stream(&request).await?;
             loop {
                 match stream.next_chunk().await {
@@ -270,15 +270,15 @@ impl Voice {
         })
         .instrument(span.clone())
         .await;
-        spoken.ms = ms_since(started);
+        spoken.ms = ms_since(clock, started);
         let Some(stream) = synthesized(&mut spoken, &span, speech.name(), first) else {
             return spoken;
         };
         drop(span);
         spoken.synthesized_chars = speak.text.chars().count() as u32;
-        let until = deadline.max(Instant::now() + STORE_FLOOR);
+        let until = deadline.max(clock.now().plus(STORE_FLOOR));
         let span = observe::store_span(self.store.name(), StoreOp::PutAudioStream);
-        let stored = timeout_at(until, self.store.put_stream(stream, AUDIO_TTL))
+        let stored = timeout_at(clock, until, self.store.put_stream(stream, AUDIO_TTL))
             .instrument(span.clone())
             .await;
         self.play(spoken, speak, stored, &span, StoreOp::PutAudioStream)
@@ -311,6 +311,11 @@ impl Voice {
     /// and within [`PREWARM_BUDGET`] in all; returns how many are now cached.
     /// Prompts not ready when the budget ends are synthesized on first use (those
     /// already started go on and fill the cache); those finished stay cached.
+    /// The counters of the cache of fixed prompts, when there is a provider.
+    pub(crate) fn cache_stats(&self) -> Option<crate::wrappers::SpeechCacheStats> {
+        self.speech.as_ref().map(SpeechCache::stats)
+    }
+
     pub(crate) async fn prewarm(&self, merchant: &Merchant, texts: Vec<String>) -> usize {
         let Some(speech) = self.speech.as_ref() else {
             return 0;

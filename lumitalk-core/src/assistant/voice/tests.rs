@@ -9,6 +9,7 @@ use bytes::Bytes;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 type Tx = mpsc::Sender<Result<Bytes, SpeechError>>;
 
@@ -74,9 +75,15 @@ fn voice_with(speech: Arc<dyn Speech>) -> (Voice, MemoryAudioStore) {
             Some(speech),
             AudioFormat::Mp3_22050_32,
             Arc::new(store.clone()),
+            Arc::new(crate::clock::TokioClock::new()),
         ),
         store,
     )
+}
+
+/// A deadline `d` from now on the voice's clock.
+fn in_(voice: &Voice, d: Duration) -> Timestamp {
+    voice.clock.now().plus(d)
 }
 
 fn personal(text: &str) -> Speak {
@@ -94,7 +101,7 @@ fn merchant() -> Merchant {
 async fn personal_text_plays_after_the_first_chunk_and_streams_the_rest() {
     let speech = Streaming::new(Some(b"ID3-first|"));
     let (voice, store) = voice_with(speech.clone());
-    let deadline = Instant::now() + Duration::from_secs(4);
+    let deadline = in_(&voice, Duration::from_secs(4));
     let spoken = voice
         .render(
             &personal("Order 1001 shipped."),
@@ -131,7 +138,7 @@ async fn personal_text_plays_after_the_first_chunk_and_streams_the_rest() {
 async fn no_first_chunk_before_the_deadline_falls_back_to_say() {
     let speech = Streaming::new(None);
     let (voice, _) = voice_with(speech.clone());
-    let deadline = Instant::now() + Duration::from_millis(800);
+    let deadline = in_(&voice, Duration::from_millis(800));
     let spoken = voice
         .render(
             &personal("Order 1001 shipped."),
@@ -152,7 +159,7 @@ async fn a_stream_that_fails_to_start_or_ends_empty_falls_back_to_say() {
         ..Arc::into_inner(Streaming::new(None)).unwrap()
     });
     let (voice, _) = voice_with(failing);
-    let deadline = Instant::now() + Duration::from_secs(4);
+    let deadline = in_(&voice, Duration::from_secs(4));
     let spoken = voice
         .render(&personal("Order 1001."), &merchant(), deadline, false)
         .await;
@@ -186,7 +193,7 @@ async fn a_stream_that_fails_to_start_or_ends_empty_falls_back_to_say() {
 async fn shared_text_is_synthesized_whole_and_cached() {
     let speech = Streaming::new(Some(b"never"));
     let (voice, _) = voice_with(speech.clone());
-    let deadline = Instant::now() + Duration::from_secs(4);
+    let deadline = in_(&voice, Duration::from_secs(4));
     let greeting = Speak {
         text: "Thanks for calling.".into(),
         cacheability: Cacheability::Shared,

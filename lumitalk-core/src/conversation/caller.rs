@@ -108,8 +108,12 @@ impl Caller {
                 _ => None,
             },
             reference: keyed_reference(keys),
-            phone: PhoneNumber::parse(keys, Region::default()).ok(),
-            readings: verify::readings(&[keys]),
+            // Fewer than 7 digits is no phone number anywhere: skip the parse.
+            phone: (keys.len() >= 7)
+                .then(|| PhoneNumber::parse(keys, Region::default()).ok())
+                .flatten(),
+            // Keyed digits read only as themselves (`verify::readings` of them).
+            readings: vec![keys.to_string()],
             digits: vec![keys.to_string()],
             ..Answer::default()
         })

@@ -46,6 +46,10 @@ pub(crate) fn digit_runs(words: &[String]) -> Vec<String> {
 /// Every digit in `text`, spoken or written, run together: `"nine four one oh
 /// five"` is `"94105"`, `"it's 0123"` is `"0123"`.
 pub(crate) fn all_digits(text: &str) -> String {
+    // Keyed digits (the common case on the keypad) need no reading.
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.to_string();
+    }
     let words: Vec<String> = text
         .to_lowercase()
         .split(|c: char| !c.is_alphanumeric())

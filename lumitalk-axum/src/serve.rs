@@ -34,12 +34,7 @@ impl LumiTalk {
         let result = axum::serve(listener, self.router::<()>())
             .with_graceful_shutdown(shutdown)
             .await;
-        match jobs.shutdown().await {
-            Stopped::Cleanly => {
-                tracing::info!("stopped: in-flight requests finished and background jobs stopped")
-            }
-            Stopped::PurgeCutShort => {}
-        }
+        log_stopped(jobs.shutdown().await);
         result
     }
 }
@@ -70,8 +65,14 @@ impl LumiTalk {
             let _ = stop.send(());
         };
         let (_, public, internal) = tokio::join!(signal, public, internal);
-        jobs.shutdown().await;
+        log_stopped(jobs.shutdown().await);
         public.and(internal)
+    }
+}
+
+fn log_stopped(stopped: Stopped) {
+    if stopped == Stopped::Cleanly {
+        tracing::info!("stopped: in-flight requests finished and background jobs stopped");
     }
 }
 

@@ -75,6 +75,9 @@ impl SqliteCallRecordStore {
     /// # Errors
     /// As [`open`](Self::open).
     pub fn open_with(config: &SqliteConfig) -> Result<Self, StoreError> {
+        if let Location::File(path) = &config.location {
+            create_private(path)?;
+        }
         let mut conn = match &config.location {
             Location::File(path) => Connection::open(path),
             Location::Memory => Connection::open_in_memory(),
@@ -196,6 +199,8 @@ fn configure_writer(conn: &mut Connection, config: &SqliteConfig) -> Result<(), 
     }
     conn.pragma_update(None, "synchronous", config.synchronous_pragma())?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted call records (personal data) are overwritten, not left in free pages.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     // A larger page cache keeps the hot index pages in the process instead of
     // re-reading them from the OS on every insert (negative = KiB).
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
@@ -204,6 +209,25 @@ fn configure_writer(conn: &mut Connection, config: &SqliteConfig) -> Result<(), 
     conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
+}
+
+/// Creates a new database file readable and writable by its owner only (0600 on
+/// Unix; SQLite gives its WAL and shared-memory files the same permissions). An
+/// existing file is left as it is.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::from_kind(
+            ErrorKind::Unavailable,
+            PROVIDER,
+            format!("cannot create the database file: {e}"),
+        )),
+    }
 }
 
 /// The writer's page cache, in KiB.

@@ -404,3 +404,29 @@ async fn export_document_holds_every_record(store: &SqliteCallRecordStore) {
     let doc = store.export_caller_json(&me, None, now).await.unwrap();
     assert_eq!(doc["record_count"], 0);
 }
+
+/// Call records are personal data: a new database file is the owner's alone.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_database_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = common::temp_dir("private");
+    let path = dir.join("calls.db");
+    let store = SqliteCallRecordStore::open(&path).unwrap();
+    store
+        .begin_call(&start("CA-p", "a", Some("+14155550123"), 10))
+        .await
+        .unwrap();
+    drop(store);
+    for file in [path.clone(), dir.join("calls.db-wal")] {
+        if let Ok(meta) = std::fs::metadata(&file) {
+            assert_eq!(
+                meta.permissions().mode() & 0o777,
+                0o600,
+                "{}",
+                file.display()
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -31,6 +31,7 @@ pub(crate) struct Shared {
     pub(crate) health: Health,
     pub(crate) schedule: JobSchedule,
     pub(crate) local_only: bool,
+    pub(crate) seen_webhooks: crate::shopify::SeenWebhooks,
 }
 
 impl std::fmt::Debug for Shared {
@@ -354,6 +355,7 @@ impl LumiTalkBuilder {
                 health: Health::default(),
                 schedule: self.schedule,
                 local_only: self.local_only,
+                seen_webhooks: Default::default(),
             }),
         })
     }

@@ -9,6 +9,11 @@
 //!
 //! Call records are keyed by the caller's phone number; a customer Shopify
 //! identifies only by email has no call records to export or delete.
+//!
+//! Only shops this deployment is configured for are acted on (answered 200 and
+//! logged otherwise, so Shopify stops retrying); `X-Shopify-Shop-Domain` must
+//! name the body's shop; a redelivery (same `X-Shopify-Webhook-Id`) is answered
+//! without running again.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -40,15 +45,42 @@ pub(crate) fn normalize_shop(shop: &str) -> String {
     }
 }
 
+/// The merchant a shop is configured for. Only configured shops: a webhook from
+/// any other shop the same app is installed in (a development store) must never
+/// touch this deployment's records.
 fn merchant_for_shop(state: &AppState, domain: &str) -> Option<MerchantId> {
-    if let Some(id) = state.shops.get(&normalize_shop(domain)) {
-        return Some(id.clone());
-    }
-    // A single-merchant deployment: every shop webhook is about that merchant.
-    let mut merchants = state.assistant.merchants().iter();
-    match (merchants.next(), merchants.next()) {
-        (Some(only), None) => Some(only.id.clone()),
-        _ => None,
+    state.shops.get(&normalize_shop(domain)).cloned()
+}
+
+/// Webhook ids seen lately (`X-Shopify-Webhook-Id`), so a redelivery is
+/// answered without running again.
+#[derive(Debug, Default)]
+pub(crate) struct SeenWebhooks {
+    ids: std::sync::Mutex<(
+        std::collections::HashSet<String>,
+        std::collections::VecDeque<String>,
+    )>,
+}
+
+/// How many webhook ids are remembered.
+const SEEN_CAPACITY: usize = 4096;
+
+impl SeenWebhooks {
+    /// Whether `id` was seen before; remembers it either way.
+    fn seen_before(&self, id: &str) -> bool {
+        let mut guard = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        let (set, order) = &mut *guard;
+        if set.contains(id) {
+            return true;
+        }
+        if order.len() == SEEN_CAPACITY
+            && let Some(oldest) = order.pop_front()
+        {
+            set.remove(&oldest);
+        }
+        set.insert(id.to_string());
+        order.push_back(id.to_string());
+        false
     }
 }
 
@@ -73,7 +105,44 @@ async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         }
     };
     let topic = request.topic();
-    match run(&state, &request).await {
+    let header_shop = headers
+        .get("x-shopify-shop-domain")
+        .and_then(|v| v.to_str().ok());
+    if let Some(header_shop) = header_shop
+        && normalize_shop(header_shop) != normalize_shop(&request.shop().domain)
+    {
+        tracing::warn!(
+            topic,
+            "Shopify webhook names two shops (header and body); refused"
+        );
+        return (
+            StatusCode::BAD_REQUEST,
+            "X-Shopify-Shop-Domain does not match the body",
+        )
+            .into_response();
+    }
+    let Some(merchant) = merchant_for_shop(&state, &request.shop().domain) else {
+        // 200: Shopify stops retrying; nothing here belongs to that shop.
+        tracing::warn!(
+            topic,
+            "Shopify webhook from a shop this deployment is not configured for; ignored"
+        );
+        return (
+            StatusCode::OK,
+            Json(json!({"ignored": "shop not configured"})),
+        )
+            .into_response();
+    };
+    let webhook_id = headers
+        .get("x-shopify-webhook-id")
+        .and_then(|v| v.to_str().ok());
+    if let Some(id) = webhook_id
+        && state.seen_webhooks.seen_before(id)
+    {
+        tracing::info!(topic, "Shopify webhook redelivered; already handled");
+        return (StatusCode::OK, Json(json!({"duplicate": true}))).into_response();
+    }
+    match run(&state, &request, &merchant).await {
         Ok(body) => {
             tracing::info!(topic, "compliance webhook handled");
             (StatusCode::OK, Json(body)).into_response()
@@ -86,27 +155,30 @@ async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     }
 }
 
-async fn run(state: &AppState, request: &ComplianceRequest) -> Result<Value, StoreError> {
-    let merchant = merchant_for_shop(state, &request.shop().domain);
+async fn run(
+    state: &AppState,
+    request: &ComplianceRequest,
+    merchant: &MerchantId,
+) -> Result<Value, StoreError> {
     let privacy = &state.privacy;
     let deleted = |d: lumitalk_core::Deleted| crate::admin::deleted_json(&d);
     match request {
         ComplianceRequest::DataRequest(r) => match &r.customer.phone {
             Some(phone) => {
-                let doc = privacy.export_caller(phone, merchant.as_ref()).await?;
+                let doc = privacy.export_caller(phone, Some(merchant)).await?;
                 tracing::info!(topic = request.topic(), caller = %phone, records = %doc["record_count"], "compliance export");
                 Ok(doc)
             }
             None => Ok(json!({"records": [], "note": "no phone number: no call records"})),
         },
-        ComplianceRequest::CustomerRedact(r) => match (&r.customer.phone, &merchant) {
-            (Some(phone), Some(m)) => privacy.delete_caller(phone, Some(m)).await.map(deleted),
-            _ => Ok(json!({"deleted_records": 0})),
+        ComplianceRequest::CustomerRedact(r) => match &r.customer.phone {
+            Some(phone) => privacy
+                .delete_caller(phone, Some(merchant))
+                .await
+                .map(deleted),
+            None => Ok(json!({"deleted_records": 0, "note": "no phone number: no call records"})),
         },
-        ComplianceRequest::ShopRedact(_) => match &merchant {
-            Some(m) => privacy.delete_merchant(m).await.map(deleted),
-            None => Ok(json!({"deleted_records": 0})),
-        },
+        ComplianceRequest::ShopRedact(_) => privacy.delete_merchant(merchant).await.map(deleted),
         _ => Ok(json!({"ignored": request.topic()})),
     }
 }

@@ -167,24 +167,105 @@ async fn a_held_record_survives_deleting_the_caller() {
 }
 
 async fn shopify_webhook(server: &TestServer, topic: &str, body: &str, secret: &str) -> u16 {
+    shopify_webhook_with(server, topic, body, secret, &[])
+        .await
+        .0
+}
+
+async fn shopify_webhook_with(
+    server: &TestServer,
+    topic: &str,
+    body: &str,
+    secret: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String) {
     let hmac = lumitalk_shopify::webhook::sign(body.as_bytes(), &SecretString::from(secret));
-    server
+    let mut req = server
         .client
         .post(format!("{}/shopify/webhooks", server.base))
         .header("X-Shopify-Topic", topic)
         .header("X-Shopify-Hmac-Sha256", hmac)
         .header("Content-Type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+        .body(body.to_string());
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// A server whose orders come from the shop `demo.myshopify.com` (a Shopify
+/// endpoint that answers nothing: calls still end well), so its compliance
+/// webhooks are about this deployment.
+async fn server_for_demo_shop(shopify: &wiremock::MockServer) -> TestServer {
+    TestServer::start(&[
+        ("SHOPIFY_SHOP", "demo.myshopify.com".into()),
+        ("SHOPIFY_ACCESS_TOKEN", "shpat_test_token".into()),
+        ("SHOPIFY_API_BASE_URL", shopify.uri()),
+    ])
+    .await
+}
+
+async fn record_count(server: &TestServer, caller: &str) -> u64 {
+    let (_, body) = server
+        .admin(
+            Method::GET,
+            &format!("/admin/callers/{caller}"),
+            Some(ADMIN_TOKEN),
+        )
+        .await;
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    doc["record_count"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn compliance_webhooks_act_only_on_the_configured_shop() {
+    let shopify = wiremock::MockServer::start().await;
+    let server = server_for_demo_shop(&shopify).await;
+    follow_call(&server, "+14085550144", &[Say::Keys("0")], "completed").await;
+    assert_eq!(record_count(&server, "+14085550144").await, 1);
+
+    // Another shop the same app is installed in (a dev store): nothing changes.
+    let other = r#"{"shop_id":1,"shop_domain":"dev-store.myshopify.com"}"#;
+    let (status, body) =
+        shopify_webhook_with(&server, "shop/redact", other, SHOPIFY_SECRET, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("not configured"), "{body}");
+    assert_eq!(record_count(&server, "+14085550144").await, 1);
+
+    // The header must name the body's shop.
+    let ours = r#"{"shop_id":954889,"shop_domain":"demo.myshopify.com"}"#;
+    let (status, _) = shopify_webhook_with(
+        &server,
+        "shop/redact",
+        ours,
+        SHOPIFY_SECRET,
+        &[("X-Shopify-Shop-Domain", "dev-store.myshopify.com")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(record_count(&server, "+14085550144").await, 1);
+
+    // A redelivery of a handled webhook does not run again.
+    let redact = r#"{"shop_id":954889,"shop_domain":"demo.myshopify.com","customer":{"id":1,"phone":"408-555-0144"},"orders_to_redact":[]}"#;
+    let id = [(
+        "X-Shopify-Webhook-Id",
+        "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+    )];
+    let (status, first) =
+        shopify_webhook_with(&server, "customers/redact", redact, SHOPIFY_SECRET, &id).await;
+    assert_eq!(status, 200, "{first}");
+    assert!(first.contains("\"deleted_records\":1"), "{first}");
+    let (status, again) =
+        shopify_webhook_with(&server, "customers/redact", redact, SHOPIFY_SECRET, &id).await;
+    assert_eq!(status, 200);
+    assert!(again.contains("duplicate"), "{again}");
 }
 
 #[tokio::test]
 async fn shopify_customer_redact_deletes_and_bad_hmac_is_401() {
-    let server = TestServer::start(&[]).await;
+    let shopify = wiremock::MockServer::start().await;
+    let server = server_for_demo_shop(&shopify).await;
     follow_call(&server, "+14085550111", &[Say::Keys("0")], "completed").await;
     let body = r#"{"shop_id":954889,"shop_domain":"demo.myshopify.com","customer":{"id":191167,"email":"john@example.com","phone":"408-555-0111"},"orders_to_redact":[299938]}"#;
     assert_eq!(

@@ -137,8 +137,50 @@ impl<'a> TurnContext<'a> {
             }
         };
         let (began, appended, finished) = tokio::join!(begin, append, finish);
+        let lost = start.is_none() && matches!(appended, Ok(false));
         let failed = [began.err(), appended.err(), finished.err()];
         self.errors.extend(failed.into_iter().flatten());
+        if lost {
+            self.recreate_record(record, ended).await;
+        }
+    }
+
+    /// The call has no record although this is not its first turn: its
+    /// `begin_call` failed earlier (the store was away). Begins it now, from
+    /// this turn, so the rest of the call is kept.
+    async fn recreate_record(&mut self, record: &TurnRecord, ended: Option<CallOutcome>) {
+        let (records, call) = (&self.inner.records, &self.event.call_id);
+        let name = records.name();
+        let start = CallStart {
+            call_id: call.clone(),
+            merchant: self.merchant.id.clone(),
+            caller: self.event.from.clone(),
+            called: self.event.to.clone(),
+            started_at: self.now,
+        };
+        tracing::warn!(
+            provider = name,
+            "call record missing mid-call (an earlier begin_call failed); beginning it now"
+        );
+        let begin = self.bounded(name, StoreOp::BeginCall, records.begin_call(&start));
+        let result = match begin.await {
+            Ok(()) => {
+                let append = records.append_turn(call, record);
+                self.bounded(name, StoreOp::AppendTurn, append)
+                    .await
+                    .map(drop)
+            }
+            Err(e) => Err(e),
+        };
+        if let (Ok(()), Some(outcome)) = (&result, ended) {
+            let finish = records.finish_call(call, outcome, self.inner.clock.now());
+            if let Err(e) = self.bounded(name, StoreOp::FinishCall, finish).await {
+                self.errors.push(e);
+            }
+        }
+        if let Err(e) = result {
+            self.errors.push(e);
+        }
     }
 
     /// The end of every turn: its total time, its log line, its outcome.

@@ -225,7 +225,9 @@ pub(crate) fn delete_merchant(conn: &Connection, merchant: &str) -> Result<Delet
     delete_where(conn, "calls.merchant = ?1", &[&merchant])
 }
 
-/// Deletes records older than their merchant's window and not on hold.
+/// Deletes up to `batch` records older than their merchant's window and not on
+/// hold (the caller repeats until a batch comes back short, so live writes
+/// queue between batches instead of behind one long transaction).
 ///
 /// The per-merchant windows go into a temporary table so one statement covers
 /// every merchant; `started_at < ?2` (the latest cutoff) lets SQLite use the
@@ -234,6 +236,7 @@ pub(crate) fn purge_expired(
     conn: &Connection,
     now: Timestamp,
     policy: &RetentionPolicy,
+    batch: usize,
 ) -> Result<Deleted, Error> {
     let default_cutoff = now.minus(policy.default).as_unix_millis();
     conn.execute_batch(
@@ -252,12 +255,13 @@ pub(crate) fn purge_expired(
             insert.execute(params![merchant.as_str(), cutoff])?;
         }
     }
-    let deleted = delete_where(
-        conn,
-        "calls.started_at < ?2 AND calls.started_at < COALESCE(
-             (SELECT cutoff FROM temp.retention_cutoffs WHERE merchant = calls.merchant), ?1)",
-        &[&default_cutoff, &latest],
-    )?;
+    let filter = format!(
+        "calls.call_id IN (SELECT calls.call_id FROM calls
+             WHERE calls.legal_hold = 0 AND calls.started_at < ?2 AND calls.started_at < COALESCE(
+                 (SELECT cutoff FROM temp.retention_cutoffs WHERE merchant = calls.merchant), ?1)
+             LIMIT {batch})"
+    );
+    let deleted = delete_where(conn, &filter, &[&default_cutoff, &latest])?;
     conn.execute_batch("DELETE FROM temp.retention_cutoffs")?;
     Ok(deleted)
 }

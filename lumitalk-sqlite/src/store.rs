@@ -230,6 +230,10 @@ fn create_private(path: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// Records one purge transaction deletes at most; live writes queued meanwhile
+/// run between batches.
+const PURGE_BATCH: usize = 500;
+
 /// The writer's page cache, in KiB.
 const WRITER_CACHE_KIB: i64 = 32 * 1024;
 /// Pages in the WAL before an automatic checkpoint (SQLite's default is 1000).
@@ -328,9 +332,18 @@ impl CallRecordStore for SqliteCallRecordStore {
         now: Timestamp,
         policy: &RetentionPolicy,
     ) -> Result<Deleted, StoreError> {
-        let policy = policy.clone();
-        self.write(move |conn| ops::purge_expired(conn, now, &policy))
-            .await
+        let mut total = Deleted::default();
+        loop {
+            let policy = policy.clone();
+            let batch = self
+                .write(move |conn| ops::purge_expired(conn, now, &policy, PURGE_BATCH))
+                .await?;
+            let short = (batch.records as usize) < PURGE_BATCH;
+            total.merge(batch);
+            if short {
+                return Ok(total);
+            }
+        }
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(provider = %PROVIDER))]

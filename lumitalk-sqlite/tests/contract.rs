@@ -430,3 +430,35 @@ async fn a_new_database_file_is_private() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A purge larger than one batch removes everything expired, in several
+/// transactions (live writes run between them), and returns every audio id.
+#[tokio::test]
+async fn a_large_purge_runs_in_batches_and_misses_nothing() {
+    let store = SqliteCallRecordStore::open_in_memory().unwrap();
+    let policy = lumitalk_core::RetentionPolicy {
+        default: std::time::Duration::from_secs(86_400),
+        ..Default::default()
+    };
+    for i in 0..1_201 {
+        let id = format!("CA-old-{i}");
+        store
+            .begin_call(&start(&id, "a", Some("+14155550123"), 10))
+            .await
+            .unwrap();
+        store
+            .append_turn(&CallId::new(&id), &turn(11, "hi", &[&id]))
+            .await
+            .unwrap();
+    }
+    let now = lumitalk_core::Timestamp::from_unix_millis(10 + 2 * 86_400_000);
+    store
+        .begin_call(&start("CA-fresh", "a", None, now.as_unix_millis() - 1_000))
+        .await
+        .unwrap();
+    let d = store.purge_expired(now, &policy).await.unwrap();
+    assert_eq!(d.records, 1_201);
+    assert_eq!(d.audio.len(), 1_201);
+    assert!(store.get(&CallId::new("CA-fresh")).await.unwrap().is_some());
+    assert_eq!(store.purge_expired(now, &policy).await.unwrap().records, 0);
+}

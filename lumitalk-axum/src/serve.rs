@@ -4,11 +4,13 @@
 use tokio::net::TcpListener;
 
 use crate::jobs::Stopped;
+use crate::listener::serve_with_limits;
 use crate::service::LumiTalk;
 
 impl LumiTalk {
     /// Serves [`LumiTalk::router`] on `listener` until SIGTERM or Ctrl-C, with
-    /// the background jobs running.
+    /// the background jobs running, within the default [`ListenerLimits`](crate::ListenerLimits)
+    /// (request headers within 10 s, 1024 connections at once).
     ///
     /// Shutdown drains: in-flight requests finish (each awaits its call-record
     /// writes, acknowledged only once durable for a durable store); a retention
@@ -31,9 +33,8 @@ impl LumiTalk {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let jobs = self.start_jobs();
-        let result = axum::serve(listener, self.router::<()>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let limits = crate::ListenerLimits::default();
+        let result = serve_with_limits(listener, self.router::<()>(), limits, shutdown).await;
         log_stopped(jobs.shutdown().await);
         result
     }
@@ -56,10 +57,19 @@ impl LumiTalk {
         let until = |mut rx: tokio::sync::watch::Receiver<()>| async move {
             let _ = rx.changed().await;
         };
-        let public = axum::serve(public, self.public_router::<()>())
-            .with_graceful_shutdown(until(stopping.clone()));
-        let internal = axum::serve(internal, self.internal_router::<()>())
-            .with_graceful_shutdown(until(stopping));
+        let limits = crate::ListenerLimits::default();
+        let public = serve_with_limits(
+            public,
+            self.public_router::<()>(),
+            limits,
+            until(stopping.clone()),
+        );
+        let internal = serve_with_limits(
+            internal,
+            self.internal_router::<()>(),
+            limits,
+            until(stopping),
+        );
         let signal = async move {
             shutdown_signal().await;
             let _ = stop.send(());

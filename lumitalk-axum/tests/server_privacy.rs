@@ -304,3 +304,26 @@ async fn shopify_customer_redact_deletes_and_bad_hmac_is_401() {
         200
     );
 }
+
+#[tokio::test]
+async fn deleting_a_caller_ends_their_live_call_state_too() {
+    let server = TestServer::start(&[]).await;
+    let sid = "CA0000000000000000000000000000d311";
+    let params = common::base_params(sid, "+14085550166");
+    let (status, _) = server.post_signed("/twilio/voice", &params).await;
+    assert_eq!(status, 200);
+    let (status, body) = server
+        .admin(
+            Method::DELETE,
+            "/admin/callers/+14085550166",
+            Some(ADMIN_TOKEN),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The call goes on, but the assistant no longer remembers anything of it.
+    let mut gather = common::base_params(sid, "+14085550166");
+    gather.push(("Digits".into(), "1001".into()));
+    let (status, twiml) = server.post_signed("/twilio/gather", &gather).await;
+    assert_eq!(status, 200);
+    assert!(twiml.contains("lost track"), "{twiml}");
+}

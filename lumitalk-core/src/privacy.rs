@@ -79,6 +79,9 @@ pub struct Privacy {
     audio: Arc<dyn AudioStore>,
     clock: Arc<dyn Clock>,
     retention: Arc<RetentionPolicy>,
+    /// The live state of calls (sessions, lockout counts), when the operations
+    /// run for an assistant: deletions forget it too.
+    assistant: Option<crate::assistant::Assistant>,
 }
 
 impl Privacy {
@@ -94,6 +97,7 @@ impl Privacy {
             audio,
             clock,
             retention: Arc::new(retention),
+            assistant: None,
         }
     }
 
@@ -104,12 +108,15 @@ impl Privacy {
         assistant: &crate::assistant::Assistant,
         default_retention: Duration,
     ) -> Self {
-        Privacy::new(
-            assistant.records().clone(),
-            assistant.audio_store().clone(),
-            assistant.clock().clone(),
-            retention_for(default_retention, assistant.merchants().iter()),
-        )
+        Privacy {
+            assistant: Some(assistant.clone()),
+            ..Privacy::new(
+                assistant.records().clone(),
+                assistant.audio_store().clone(),
+                assistant.clock().clone(),
+                retention_for(default_retention, assistant.merchants().iter()),
+            )
+        }
     }
 
     /// The retention windows purges use.
@@ -148,6 +155,10 @@ impl Privacy {
     ) -> Result<Deleted, StoreError> {
         let deleted = self.records.delete_by_caller(caller, merchant).await?;
         self.remove_audio(&deleted).await;
+        self.end_sessions(&deleted).await;
+        if let Some(assistant) = &self.assistant {
+            assistant.forget_caller(caller);
+        }
         Ok(deleted)
     }
 
@@ -158,6 +169,7 @@ impl Privacy {
     pub async fn delete_merchant(&self, merchant: &MerchantId) -> Result<Deleted, StoreError> {
         let deleted = self.records.delete_merchant(merchant).await?;
         self.remove_audio(&deleted).await;
+        self.end_sessions(&deleted).await;
         Ok(deleted)
     }
 
@@ -182,6 +194,24 @@ impl Privacy {
     /// The store's error.
     pub async fn set_legal_hold(&self, call: &CallId, hold: bool) -> Result<bool, StoreError> {
         self.records.set_legal_hold(call, hold).await
+    }
+
+    /// The deleted calls' live sessions go too (a call still in progress then
+    /// starts over, knowing nothing). Best effort: sessions expire on their own.
+    async fn end_sessions(&self, deleted: &Deleted) {
+        let Some(assistant) = &self.assistant else {
+            return;
+        };
+        let sessions = assistant.sessions();
+        for call in &deleted.calls {
+            if let Err(e) = sessions.remove(call).await {
+                tracing::warn!(
+                    provider = sessions.name(),
+                    kind = e.kind().as_str(),
+                    "could not remove the session of a deleted call; it expires on its own"
+                );
+            }
+        }
     }
 
     /// Audio removal is best effort: audio expires on its own within minutes,

@@ -293,6 +293,13 @@ fn delete_where(conn: &Connection, filter: &str, args: &[&dyn ToSql]) -> Result<
             }
         }
     }
+    let calls = {
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT calls.call_id FROM calls WHERE {filter}"))?;
+        let ids = stmt.query_map(args, |row| row.get::<_, String>(0))?;
+        ids.map(|id| id.map(CallId::new))
+            .collect::<Result<Vec<_>, _>>()?
+    };
     let records = conn
         .prepare_cached(&format!("DELETE FROM calls WHERE {filter}"))?
         .execute(args)?;
@@ -300,6 +307,7 @@ fn delete_where(conn: &Connection, filter: &str, args: &[&dyn ToSql]) -> Result<
         records: records as u64,
         audio,
         held: held as u64,
+        calls,
     })
 }
 

@@ -93,6 +93,15 @@ impl Lockout {
     }
 
     /// Whether a caller (`None`: anonymous callers) is locked out.
+    /// Forgets what was counted against `caller` (a privacy deletion).
+    pub(crate) fn forget_caller(&self, caller: &PhoneNumber) {
+        let key = Key::Caller(caller.clone());
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
+    }
+
     pub(crate) fn is_locked(&self, caller: Option<&PhoneNumber>, now: Timestamp) -> bool {
         self.locked(&Key::caller(caller), now)
     }

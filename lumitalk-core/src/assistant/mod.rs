@@ -219,6 +219,12 @@ impl Assistant {
         self.inner.voice.cache_stats()
     }
 
+    /// Forgets what the assistant holds in memory about `caller` (its lockout
+    /// count): part of a privacy deletion.
+    pub(crate) fn forget_caller(&self, caller: &crate::domain::PhoneNumber) {
+        self.inner.lockout.forget_caller(caller);
+    }
+
     /// The clock the assistant reads time from.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.inner.clock

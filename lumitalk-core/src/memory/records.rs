@@ -58,6 +58,7 @@ impl MemoryCallRecordStore {
             if let Some(r) = map.remove(&id) {
                 deleted.records += 1;
                 deleted.audio.extend(r.audio_ids().cloned());
+                deleted.calls.push(id);
             }
         }
         deleted

@@ -262,6 +262,9 @@ pub struct Deleted {
     /// Records that matched but were kept because they are on legal hold.
     #[serde(default)]
     pub held: u64,
+    /// The calls whose records were removed (their live sessions go too).
+    #[serde(default)]
+    pub calls: Vec<CallId>,
 }
 
 impl Deleted {
@@ -270,6 +273,7 @@ impl Deleted {
         self.records += other.records;
         self.audio.extend(other.audio);
         self.held += other.held;
+        self.calls.extend(other.calls);
     }
 }
 

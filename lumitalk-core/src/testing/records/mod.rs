@@ -259,6 +259,7 @@ pub async fn caller_deletion_is_scoped(store: &dyn CallRecordStore, now: Timesta
             records: 1,
             audio: vec![audio],
             held: 0,
+            calls: vec![here.call_id.clone()],
         },
         "[{name}] delete_by_caller removes the matching records and returns their audio"
     );

@@ -60,7 +60,10 @@ async fn webhook(State(state): State<AppState>, req: Request, route: &'static st
     let outcome = state.assistant.handle(event).await;
     metrics::turn(&outcome, started.elapsed());
     state.health.note_failures(&outcome.errors);
-    let rendered = state.telephony.render(&outcome.reply);
+    let rendered = match outcome.turn {
+        Some(turn) => state.telephony.render_turn(&outcome.reply, turn),
+        None => state.telephony.render(&outcome.reply),
+    };
     metrics::webhook(route, 200);
     (
         [(header::CONTENT_TYPE, rendered.content_type)],

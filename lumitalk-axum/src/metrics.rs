@@ -10,6 +10,7 @@
 //! | `lumitalk_provider_errors_total` | counter | `provider`, `kind`, `merchant` |
 //! | `lumitalk_calls_total` | counter | `outcome`, `merchant` |
 //! | `lumitalk_webhooks_total` | counter | `route`, `status` |
+//! | `lumitalk_webhook_duplicates_total` | counter | `merchant` |
 //! | `lumitalk_record_store_failures_total` | counter | |
 //! | `lumitalk_active_calls` | gauge | |
 //! | `lumitalk_speech_cache_hits_total`, `_misses_total` | counter | |
@@ -50,6 +51,10 @@ pub fn describe() {
         "Carrier webhooks, by route and status."
     );
     describe_counter!(
+        "lumitalk_webhook_duplicates_total",
+        "Webhooks delivered again, answered with the reply already given."
+    );
+    describe_counter!(
         "lumitalk_record_store_failures_total",
         "Call-record writes that failed."
     );
@@ -77,6 +82,11 @@ pub(crate) fn webhook(route: &'static str, status: u16) {
 /// stage times come from the assistant in whole milliseconds.
 pub(crate) fn turn(outcome: &TurnOutcome, turn: Duration) {
     let merchant = outcome.merchant.as_str().to_string();
+    if outcome.replayed {
+        // A duplicate delivery answered from the session: not a turn.
+        metrics::counter!("lumitalk_webhook_duplicates_total", "merchant" => merchant).increment(1);
+        return;
+    }
     metrics::histogram!("lumitalk_turn_duration_seconds", "merchant" => merchant.clone())
         .record(turn.as_secs_f64());
     let t = &outcome.timings;

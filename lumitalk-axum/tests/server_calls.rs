@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Say, TestServer, follow_call};
+use common::{Say, TestServer, follow_call, follow_call_attested};
 
 #[tokio::test]
 async fn order_status_by_keypad_with_postal_code_verification() {
@@ -40,11 +40,12 @@ async fn order_status_by_keypad_with_postal_code_verification() {
 }
 
 #[tokio::test]
-async fn caller_id_match_needs_no_challenge() {
+async fn an_attested_caller_id_needs_no_challenge() {
     let server = TestServer::start(&[]).await;
-    let trace = follow_call(
+    let trace = follow_call_attested(
         &server,
         "+17145550142",
+        Some("TN-Validation-Passed-A"),
         &[Say::Keys("1001"), Say::Speech("goodbye")],
         "completed",
     )
@@ -52,6 +53,32 @@ async fn caller_id_match_needs_no_challenge() {
     let heard = trace.all_heard();
     assert!(heard.contains("UPS"), "verified by caller ID: {heard}");
     assert!(trace.hung_up);
+}
+
+#[tokio::test]
+async fn a_caller_id_without_full_attestation_hears_the_challenge() {
+    // Anyone can send Jordan's number from a SIP trunk; only `-A` says it is hers.
+    let server = TestServer::start(&[]).await;
+    for stir in [
+        None,
+        Some("No-TN-Validation"),
+        Some("TN-Validation-Passed-B"),
+        Some("TN-Validation-Passed-C"),
+        Some("TN-Validation-Failed-A"),
+    ] {
+        let trace = follow_call_attested(
+            &server,
+            "+17145550142",
+            stir,
+            &[Say::Keys("1001"), Say::Speech("goodbye")],
+            "completed",
+        )
+        .await;
+        let heard = trace.all_heard();
+        assert!(!heard.contains("UPS"), "{stir:?} disclosed: {heard}");
+        assert!(!heard.contains("Jordan"), "{stir:?} disclosed: {heard}");
+        assert!(heard.contains("ZIP code"), "{stir:?} challenged: {heard}");
+    }
 }
 
 #[tokio::test]

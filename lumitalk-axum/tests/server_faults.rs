@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Say, TestServer, follow_call};
+use common::{Say, TestServer, follow_call, follow_call_attested};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -113,9 +113,10 @@ async fn openai_outage_falls_back_to_the_offline_classifier() {
         ("OPENAI_BASE_URL", format!("{}/v1", mock.uri())),
     ])
     .await;
-    let trace = follow_call(
+    let trace = follow_call_attested(
         &server,
         "+17145550142",
+        Some("TN-Validation-Passed-A"),
         &[Say::Speech("where is my order 1001"), Say::Speech("bye")],
         "completed",
     )

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{AUTH_TOKEN, Say, TestServer, follow_call};
+use common::{AUTH_TOKEN, Say, TestServer, follow_call, follow_call_attested};
 use secrecy::SecretString;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -80,9 +80,10 @@ async fn audio_urls_carry_the_prefix_and_are_served() {
             ],
         )
         .await;
-        let trace = follow_call(
+        let trace = follow_call_attested(
             &server,
             "+17145550142",
+            Some("TN-Validation-Passed-A"),
             &[Say::Keys("1001"), Say::Speech("goodbye")],
             "completed",
         )

@@ -135,7 +135,8 @@ async fn personal_speech_is_played_before_synthesis_ends_and_served_whole() {
     let server = TestServer::start(&elevenlabs(&tts.url)).await;
     let call = "CA0000000000000000000000000000s7e1";
     let from = "+17145550142"; // caller ID matches order 1001: its status is personal
-    let params = common::base_params(call, from);
+    let mut params = common::base_params(call, from);
+    params.push(("StirVerstat".into(), "TN-Validation-Passed-A".into()));
     let (status, _) = server.post_signed("/twilio/voice", &params).await;
     assert_eq!(status, 200);
     let mut p = common::base_params(call, from);

@@ -30,12 +30,7 @@ fn assistant() -> Assistant {
 async fn six_turn_call(a: Assistant) -> Option<CallOutcome> {
     let to = PhoneNumber::parse_e164("+18885550199").ok();
     let from = PhoneNumber::parse_e164("+13125550777").ok();
-    let event = |kind| CallEvent {
-        call_id: CallId::new("CA-bench"),
-        from: from.clone(),
-        to: to.clone(),
-        kind,
-    };
+    let event = |kind| CallEvent::new(CallId::new("CA-bench"), from.clone(), to.clone(), kind);
     let turns = [
         CallEventKind::Incoming,
         CallEventKind::NoInput,

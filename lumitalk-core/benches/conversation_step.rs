@@ -31,6 +31,7 @@ fn asking(ctx: &Context<'_>) -> Conversation {
         ctx,
         Input::CallStarted {
             caller: Some(PhoneNumber::parse_e164("+13125550777").unwrap()),
+            attestation: lumitalk_core::Attestation::Full,
             resumed: false,
             verification_locked: false,
         },

@@ -156,8 +156,14 @@ impl Privacy {
         let deleted = self.records.delete_by_caller(caller, merchant).await?;
         self.remove_audio(&deleted).await;
         self.end_sessions(&deleted).await;
-        if let Some(assistant) = &self.assistant {
-            assistant.forget_caller(caller);
+        if let Some(assistant) = &self.assistant
+            && let Err(e) = assistant.forget_caller(caller).await
+        {
+            tracing::warn!(
+                provider = assistant.lockout_store().name(),
+                kind = e.kind().as_str(),
+                "could not forget the caller's lockout count; it expires with its window"
+            );
         }
         Ok(deleted)
     }

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use lumitalk_core::conversation::{Conversation, Phase};
-use lumitalk_core::{CallOutcome, VerificationPolicy};
+use lumitalk_core::{Attestation, CallOutcome, VerificationPolicy};
 
 #[test]
 fn caller_id_match_offers_the_order_and_answers_without_challenge() {
@@ -208,16 +208,50 @@ fn under_challenge_always_the_caller_id_proves_nothing() {
 }
 
 #[test]
-fn from_another_phone_the_last_four_of_the_order_phone_still_verify() {
+fn the_last_four_of_a_phone_never_stand_in_for_a_postal_code() {
+    // A phone number is known to many: an order with a postal code is
+    // challenged with the postal code only, from any phone.
     let mut sim =
         MachineSim::new(merchant().with_verification(VerificationPolicy::ChallengeAlways));
     sim.start(Some(STRANGER_PHONE));
     let (said, _) = sim.keys("1001");
-    assert!(
-        said.contains("or the last four digits of the phone number on the order"),
-        "{said}"
-    );
+    assert_eq!(said, ZIP_ONLY);
     let (said, _) = sim.keys("0123");
+    assert!(said.starts_with("That doesn't match"), "{said}");
+    let (said, _) = sim.keys("94105");
+    assert!(said.starts_with("Thanks, Jane."), "{said}");
+}
+
+#[test]
+fn one_answer_tests_one_candidate() {
+    // "94107, or maybe 94105" is one answer: it is not two guesses.
+    let mut sim =
+        MachineSim::new(merchant().with_verification(VerificationPolicy::ChallengeAlways));
+    sim.start(Some(STRANGER_PHONE));
+    sim.keys("1001");
+    let (said, _) = sim.say("it's 94107 or maybe 94105");
+    assert!(said.starts_with("That doesn't match"), "{said}");
+    assert!(leaked(&said).is_none(), "{said}");
+}
+
+#[test]
+fn a_spoofed_caller_id_without_attestation_gets_the_challenge() {
+    // Jane's number, but nobody vouches that Jane is calling.
+    let mut sim = MachineSim::new(merchant());
+    let (said, _) = sim.start_unattested(Some(JANE_PHONE));
+    assert!(leaked(&said).is_none(), "{said}");
+    let (said, _) = sim.keys("1001");
+    assert_eq!(said, ZIP_ONLY);
+    let (said, _) = sim.keys("94105");
+    assert!(said.starts_with("Thanks, Jane."), "{said}");
+}
+
+#[test]
+fn the_unsafe_policy_trusts_an_unattested_caller_id() {
+    let mut sim =
+        MachineSim::new(merchant().with_verification(VerificationPolicy::CallerIdUnattested));
+    sim.start_unattested(Some(JANE_PHONE));
+    let (said, _) = sim.keys("1001");
     assert!(said.starts_with("Thanks, Jane."), "{said}");
 }
 
@@ -396,7 +430,12 @@ fn session_state_is_compact_and_round_trips() {
 #[test]
 fn a_lost_session_apologizes_and_still_acts_on_the_input() {
     let mut sim = MachineSim::new(merchant());
-    sim.conv = Conversation::resume(sim.now, Some(phone(STRANGER_PHONE)), false);
+    sim.conv = Conversation::resume(
+        sim.now,
+        Some(phone(STRANGER_PHONE)),
+        Attestation::Unverified,
+        false,
+    );
     let (said, next) = sim.keys("0");
     assert!(
         said.starts_with("Sorry, I lost track of our conversation. Let's start again. Please hold"),
@@ -404,7 +443,7 @@ fn a_lost_session_apologizes_and_still_acts_on_the_input() {
     );
     assert!(matches!(next, Next::Transfer(_)));
 
-    sim.conv = Conversation::resume(sim.now, None, false);
+    sim.conv = Conversation::resume(sim.now, None, Attestation::Unverified, false);
     let (said, next) = sim.silence();
     assert_eq!(
         said,
@@ -521,5 +560,5 @@ fn a_spoken_phone_number_is_a_phone_number_not_an_order_number() {
     assert!(heard.contains("phone number on the order"), "{heard}");
     // Short numbers stay order numbers.
     let (heard, _) = sim.say("1003");
-    assert!(heard.starts_with("To protect your privacy, please say or enter the ZIP code the order ships to, or the last four"), "{heard}");
+    assert_eq!(heard, ZIP_ONLY);
 }

@@ -109,14 +109,16 @@ fn assistant() -> AssistantBuilder {
     .speech(Arc::new(FakeSpeech::default()))
 }
 
+/// An event of a call whose caller ID the carrier attests.
 async fn send(a: &Assistant, call: &str, from: &str, kind: CallEventKind) -> TurnOutcome {
-    a.handle(CallEvent {
-        call_id: CallId::new(call),
-        from: Some(phone(from)),
-        to: Some(phone(STORE_PHONE)),
+    let event = CallEvent::new(
+        CallId::new(call),
+        Some(phone(from)),
+        Some(phone(STORE_PHONE)),
         kind,
-    })
-    .await
+    );
+    a.handle(event.with_attestation(lumitalk_core::Attestation::Full))
+        .await
 }
 
 fn said(text: &str) -> CallEventKind {

@@ -14,8 +14,9 @@ use lumitalk_core::assistant::Assistant;
 use lumitalk_core::conversation::{Conversation, Event, Input, Phase};
 use lumitalk_core::memory::DemoOrderStore;
 use lumitalk_core::{
-    CallEvent, CallEventKind, CallId, CallStatus, IntentClassifier, Merchant, MerchantDirectory,
-    OrderSource, Speech, TokioClock, TransferOutcome, Utterance, VerificationPolicy,
+    Attestation, CallEvent, CallEventKind, CallId, CallStatus, IntentClassifier, Merchant,
+    MerchantDirectory, OrderSource, Speech, TokioClock, TransferOutcome, Utterance,
+    VerificationPolicy,
 };
 use proptest::prelude::*;
 
@@ -99,6 +100,8 @@ struct Setup {
     policy: VerificationPolicy,
     agents: u8, // 0 none, 1 always, 2 weekday hours
     caller: Option<&'static str>,
+    /// The carrier attests the caller ID (SHAKEN/STIR `A`).
+    attested: bool,
     locked: bool,
     providers: Providers,
     /// Start as a conversation whose session was lost.
@@ -110,6 +113,7 @@ fn setup() -> impl Strategy<Value = Setup> {
         prop_oneof![
             Just(VerificationPolicy::CallerIdOrChallenge),
             Just(VerificationPolicy::ChallengeAlways),
+            Just(VerificationPolicy::CallerIdUnattested),
             Just(VerificationPolicy::None),
         ],
         0u8..3,
@@ -119,6 +123,7 @@ fn setup() -> impl Strategy<Value = Setup> {
             Just(Some(JOHN_PHONE)),
             Just(Some(STRANGER_PHONE)),
         ],
+        prop::bool::weighted(0.5),
         prop::bool::weighted(0.1),
         prop_oneof![
             8 => Just(Providers::Up),
@@ -128,10 +133,11 @@ fn setup() -> impl Strategy<Value = Setup> {
         prop::bool::weighted(0.15),
     )
         .prop_map(
-            |(policy, agents, caller, locked, providers, resumed)| Setup {
+            |(policy, agents, caller, attested, locked, providers, resumed)| Setup {
                 policy,
                 agents,
                 caller,
+                attested,
                 locked,
                 providers,
                 resumed,
@@ -148,25 +154,38 @@ fn merchant_for(s: &Setup) -> Merchant {
     m.with_verification(s.policy)
 }
 
-/// Whose data the caller may hear by now, judged from the outside: everything
-/// under no verification; the caller ID's own orders when the policy trusts caller
-/// ID; an order's data once its postal code was said, or the last four digits of
-/// its phone (as an answer of their own, not inside the whole number) from another
-/// phone. Nothing while the caller is locked out.
+/// Whose data the caller may hear by now, judged from the outside: the caller
+/// ID's own orders when the policy trusts this caller ID (attested under the
+/// default policy, even when locked out; unattested only under
+/// `caller_id_unattested` and not locked out); nothing else while locked out;
+/// everything under no verification; an order's data once its postal code was
+/// said. (Every fixture order has a postal code, so the last four digits of a
+/// phone are never a challenge here.)
 fn may_hear(s: &Setup, owner: Owner, caller_said: &[&str]) -> bool {
+    let own_phone = owner.phone.is_some() && s.caller == owner.phone;
+    let trusted_id = own_phone
+        && match s.policy {
+            VerificationPolicy::CallerIdOrChallenge => s.attested,
+            VerificationPolicy::CallerIdUnattested => !s.locked,
+            _ => false,
+        };
+    if trusted_id {
+        return true;
+    }
     if s.locked {
         return false;
     }
-    let own_phone = owner.phone.is_some() && s.caller == owner.phone;
-    let last4 = owner.phone.map(|p| &p[p.len() - 4..]);
-    let digits = |u: &str| -> String { u.chars().filter(char::is_ascii_digit).collect() };
     match s.policy {
         VerificationPolicy::None => true,
-        VerificationPolicy::CallerIdOrChallenge if own_phone => true,
-        _ => {
-            caller_said.iter().any(|u| says(u, owner.postal_code))
-                || (!own_phone && last4.is_some_and(|l| caller_said.iter().any(|u| digits(u) == l)))
-        }
+        _ => caller_said.iter().any(|u| says(u, owner.postal_code)),
+    }
+}
+
+fn attestation(s: &Setup) -> Attestation {
+    if s.attested {
+        Attestation::Full
+    } else {
+        Attestation::Unverified
     }
 }
 
@@ -174,11 +193,12 @@ fn start(s: &Setup) -> MachineSim {
     let mut sim = MachineSim::new(merchant_for(s));
     sim.providers = s.providers;
     if s.resumed {
-        sim.conv = Conversation::resume(sim.now, s.caller.map(phone), s.locked);
+        sim.conv = Conversation::resume(sim.now, s.caller.map(phone), attestation(s), s.locked);
         return sim;
     }
     sim.feed(Input::CallStarted {
         caller: s.caller.map(phone),
+        attestation: attestation(s),
         resumed: false,
         verification_locked: s.locked,
     });
@@ -287,7 +307,9 @@ proptest! {
             }
             let events_before = sim.events.len();
             let Some((said, _)) = apply(&mut sim, st) else { continue };
-            if s.locked {
+            // Locked out, only an attested caller ID verifies (it is no guess).
+            let attested_owner = s.attested && s.policy == VerificationPolicy::CallerIdOrChallenge;
+            if s.locked && !attested_owner {
                 prop_assert!(!sim.events[events_before..].contains(&Event::Verified));
             }
             check(&said, &caller_said)?;
@@ -458,12 +480,7 @@ proptest! {
                 };
                 let status = matches!(kind, CallEventKind::Status(_));
                 let outcome = a
-                    .handle(CallEvent {
-                        call_id: CallId::new(format!("CA{call}")),
-                        from: callers[call as usize].clone(),
-                        to: Some(phone(STORE_PHONE)),
-                        kind,
-                    })
+                    .handle(CallEvent::new(CallId::new(format!("CA{call}")), callers[call as usize].clone(), Some(phone(STORE_PHONE)), kind))
                     .await;
                 if !status {
                     assert!(!outcome.reply.spoken_text().trim().is_empty(), "a silent turn");

@@ -91,11 +91,13 @@ async fn a_failed_begin_call_is_made_good_by_the_next_turn() {
     .clock(Arc::new(TokioClock::starting_at(t0())))
     .build()
     .unwrap();
-    let event = |kind| CallEvent {
-        call_id: CallId::new("CA-recover"),
-        from: Some(phone(STRANGER_PHONE)),
-        to: Some(phone(STORE_PHONE)),
-        kind,
+    let event = |kind| {
+        CallEvent::new(
+            CallId::new("CA-recover"),
+            Some(phone(STRANGER_PHONE)),
+            Some(phone(STORE_PHONE)),
+            kind,
+        )
     };
     let first = a.handle(event(CallEventKind::Incoming)).await;
     assert!(

@@ -116,6 +116,7 @@ fn actions_and_effects_debug_without_personal_text() {
     for input in [
         Input::CallStarted {
             caller: Some(phone(JOHN_PHONE)),
+            attestation: lumitalk_core::Attestation::Full,
             resumed: false,
             verification_locked: false,
         },

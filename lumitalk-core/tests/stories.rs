@@ -14,9 +14,9 @@ use common::*;
 use lumitalk_core::assistant::{Assistant, AssistantBuilder, LockoutPolicy};
 use lumitalk_core::memory::DemoOrderStore;
 use lumitalk_core::{
-    Cacheability, CallEvent, CallEventKind, CallId, CallOutcome, CallStatus, ErrorKind, Intent,
-    Merchant, MerchantDirectory, MerchantId, Next, PhoneNumber, Prompt, TokioClock,
-    TransferOutcome, Utterance,
+    Attestation, Cacheability, CallEvent, CallEventKind, CallId, CallOutcome, CallStatus,
+    ErrorKind, Intent, Merchant, MerchantDirectory, MerchantId, Next, PhoneNumber, Prompt,
+    TokioClock, TransferOutcome, Utterance,
 };
 
 // ---------------------------------------------------------------------------
@@ -35,6 +35,8 @@ struct Call {
     assistant: Assistant,
     id: CallId,
     from: Option<PhoneNumber>,
+    /// What the carrier says of the caller ID (attested unless a story says not).
+    attestation: Attestation,
 }
 
 /// What the caller heard on one turn, with assertions that chain.
@@ -47,18 +49,20 @@ impl Call {
             assistant: assistant.clone(),
             id: CallId::new(id),
             from: from.map(phone),
+            attestation: Attestation::Full,
         }
     }
 
     async fn event(&self, kind: CallEventKind) -> Heard {
+        let event = CallEvent::new(
+            self.id.clone(),
+            self.from.clone(),
+            Some(phone(STORE_PHONE)),
+            kind,
+        );
         let outcome = self
             .assistant
-            .handle(CallEvent {
-                call_id: self.id.clone(),
-                from: self.from.clone(),
-                to: Some(phone(STORE_PHONE)),
-                kind,
-            })
+            .handle(event.with_attestation(self.attestation))
             .await;
         Heard(outcome)
     }
@@ -924,12 +928,12 @@ async fn calls_end_within_fifteen_minutes() {
 async fn a_number_no_merchant_answers_is_served_by_the_default_merchant() {
     let a = assistant(merchant()).build().unwrap();
     let outcome = a
-        .handle(CallEvent {
-            call_id: CallId::new("CA-other"),
-            from: None,
-            to: Some(phone("+15005550006")),
-            kind: CallEventKind::Incoming,
-        })
+        .handle(CallEvent::new(
+            CallId::new("CA-other"),
+            None,
+            Some(phone("+15005550006")),
+            CallEventKind::Incoming,
+        ))
         .await;
     assert_eq!(outcome.merchant, MerchantId::new("acme"));
     let empty = Assistant::builder(MerchantDirectory::new(vec![]), Arc::new(DownOrders))
@@ -937,12 +941,12 @@ async fn a_number_no_merchant_answers_is_served_by_the_default_merchant() {
         .build()
         .unwrap();
     let outcome = empty
-        .handle(CallEvent {
-            call_id: CallId::new("CA-none"),
-            from: None,
-            to: None,
-            kind: CallEventKind::Incoming,
-        })
+        .handle(CallEvent::new(
+            CallId::new("CA-none"),
+            None,
+            None,
+            CallEventKind::Incoming,
+        ))
         .await;
     assert_eq!(outcome.reply.next, Next::HangUp);
     assert!(outcome.reply.spoken_text().contains("not in service"));

@@ -56,11 +56,14 @@ pub(crate) fn to_order(
     };
 
     let address = node.shipping_address;
-    let (ship_first, ship_last, zip, ship_phone) = match address {
-        Some(a) => (a.first_name, a.last_name, a.zip, a.phone),
-        None => (None, None, None, None),
+    let (ship_first, ship_last, zip) = match address {
+        Some(a) => (a.first_name, a.last_name, a.zip),
+        None => (None, None, None),
     };
-    // The customer record first; for guest checkouts, what the order itself carries.
+    // The customer record first; for guest checkouts, what the order itself
+    // carries. Never the shipping address's phone: it is the recipient's (a
+    // gift, a workplace), and matching caller ID against it would let whoever
+    // answers that phone verify as the customer.
     let contact = match node.customer {
         Some(c) => CustomerContact {
             name: full_name(c.first_name, c.last_name).or(full_name(ship_first, ship_last)),
@@ -69,13 +72,12 @@ pub(crate) fn to_order(
                     .and_then(|p| p.phone_number)
                     .as_deref(),
             )
-            .or_else(|| phone(node.phone.as_deref()))
-            .or_else(|| phone(ship_phone.as_deref())),
+            .or_else(|| phone(node.phone.as_deref())),
             email: text(c.default_email_address.and_then(|e| e.email_address)).or(text(node.email)),
         },
         None => CustomerContact {
             name: full_name(ship_first, ship_last),
-            phone: phone(node.phone.as_deref()).or_else(|| phone(ship_phone.as_deref())),
+            phone: phone(node.phone.as_deref()),
             email: text(node.email),
         },
     };

@@ -33,7 +33,7 @@ fragment OrderFields on Order {
   displayFinancialStatus displayFulfillmentStatus
   email phone
   customer { firstName lastName defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber } }
-  shippingAddress { firstName lastName zip phone }
+  shippingAddress { firstName lastName zip }
   currentTotalPriceSet { shopMoney { amount currencyCode } }
   lineItems(first: 10) { nodes { title quantity } }
   fulfillments(first: 5) {
@@ -244,8 +244,6 @@ pub(crate) struct Address {
     pub(crate) last_name: Option<String>,
     #[serde(default)]
     pub(crate) zip: Option<String>,
-    #[serde(default)]
-    pub(crate) phone: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -165,13 +165,24 @@ impl Telephony for TwilioTelephony {
         let kind = self
             .webhook_kind(request.url.path())
             .unwrap_or_else(|| infer_kind(&params));
-        parse_params(kind, &params)
+        let mut event = parse_params(kind, &params)?;
+        if matches!(kind, WebhookKind::Gather | WebhookKind::Dial) {
+            event.answers_turn = crate::twiml::turn_of(&request.url);
+        }
+        Ok(event)
     }
 
     fn render(&self, reply: &Reply) -> RenderedReply {
         RenderedReply {
             content_type: CONTENT_TYPE,
             body: self.renderer.render(reply),
+        }
+    }
+
+    fn render_turn(&self, reply: &Reply, turn: u32) -> RenderedReply {
+        RenderedReply {
+            content_type: CONTENT_TYPE,
+            body: self.renderer.render_turn(reply, turn),
         }
     }
 

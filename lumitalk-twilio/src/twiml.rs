@@ -63,16 +63,28 @@ impl TwimlRenderer {
 
     /// The full TwiML document for a reply.
     pub fn render(&self, reply: &Reply) -> String {
+        self.render_numbered(reply, None)
+    }
+
+    /// The full TwiML document for the call's reply number `turn`: its
+    /// `<Gather>` and `<Dial>` callback URLs carry `turn=N` in their query (so
+    /// it is signed with them) and [`turn_of`] reads it back.
+    pub fn render_turn(&self, reply: &Reply, turn: u32) -> String {
+        self.render_numbered(reply, Some(turn))
+    }
+
+    fn render_numbered(&self, reply: &Reply, turn: Option<u32>) -> String {
         let prompts: Vec<El> = reply.prompts.iter().map(|p| self.prompt(p)).collect();
         let mut verbs = Vec::new();
         match &reply.next {
             Next::Listen(spec) => {
-                verbs.push(self.gather(spec, prompts));
-                verbs.push(redirect_el(&self.config.gather_url()));
+                let action = numbered(self.config.gather_url(), turn);
+                verbs.push(self.gather(spec, prompts, &action));
+                verbs.push(redirect_el(&action));
             }
             Next::Transfer(spec) => {
                 verbs.extend(prompts);
-                verbs.push(self.dial(spec));
+                verbs.push(self.dial(spec, &numbered(self.config.dial_url(), turn)));
             }
             Next::HangUp => {
                 verbs.extend(prompts);
@@ -97,7 +109,7 @@ impl TwimlRenderer {
         }
     }
 
-    fn gather(&self, spec: &ListenSpec, prompts: Vec<El>) -> El {
+    fn gather(&self, spec: &ListenSpec, prompts: Vec<El>, action: &str) -> El {
         let input = match (spec.speech, spec.keypad) {
             (true, false) => "speech",
             (false, true) => "dtmf",
@@ -108,7 +120,7 @@ impl TwimlRenderer {
         let keypad = spec.keypad || !spec.speech;
         let mut el = El::new("Gather")
             .attr("input", input)
-            .attr("action", self.config.gather_url())
+            .attr("action", action)
             .attr("method", "POST")
             .attr("timeout", spec.timeout_secs.max(1).to_string())
             .attr("language", spec.language.as_str())
@@ -135,14 +147,37 @@ impl TwimlRenderer {
         el.children(prompts)
     }
 
-    fn dial(&self, spec: &TransferSpec) -> El {
+    fn dial(&self, spec: &TransferSpec, action: &str) -> El {
         El::new("Dial")
-            .attr("action", self.config.dial_url())
+            .attr("action", action)
             .attr("method", "POST")
             .attr("timeout", spec.timeout_secs.max(1).to_string())
             .opt_attr("callerId", spec.caller_id.as_ref().map(|p| p.as_e164()))
             .children(vec![El::new("Number").text(spec.to.as_e164())])
     }
+}
+
+/// The query parameter of a callback URL that names the reply it answers.
+pub const TURN_PARAM: &str = "turn";
+
+/// `url` with `turn=N` added to its query.
+fn numbered(url: String, turn: Option<u32>) -> String {
+    match turn {
+        None => url,
+        Some(n) => {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}{TURN_PARAM}={n}")
+        }
+    }
+}
+
+/// The reply number a callback URL carries (see
+/// [`TwimlRenderer::render_turn`]); `None` when it carries none or an
+/// unreadable one.
+pub fn turn_of(url: &url::Url) -> Option<u32> {
+    url.query_pairs()
+        .find(|(k, _)| k == TURN_PARAM)
+        .and_then(|(_, v)| v.parse().ok())
 }
 
 /// A document that redirects the call to `url` (method POST).

@@ -13,8 +13,8 @@
 //! callback.
 
 use lumitalk_core::{
-    CallEvent, CallEventKind, CallId, CallStatus, PhoneNumber, TransferOutcome, Utterance,
-    WebhookError,
+    Attestation, CallEvent, CallEventKind, CallId, CallStatus, PhoneNumber, TransferOutcome,
+    Utterance, WebhookError,
 };
 
 /// Which Twilio callback a request is.
@@ -72,6 +72,9 @@ pub fn infer_kind(params: &[(String, String)]) -> WebhookKind {
 ///   undocumented value → the non-final [`CallStatus::InProgress`], i.e. ignored).
 /// - [`WebhookKind::Incoming`] → [`CallEventKind::Incoming`].
 ///
+/// `StirVerstat` (Twilio's SHAKEN/STIR verification of the caller ID) becomes
+/// the event's [`Attestation`]; absent, it is [`Attestation::Unverified`].
+///
 /// `from`/`to` are `None` when the value is not an E.164 phone number
 /// (`anonymous`, `client:alice`, SIP URIs, Twilio's withheld-caller placeholders).
 ///
@@ -104,12 +107,9 @@ pub fn parse_params(
         WebhookKind::Dial => CallEventKind::TransferEnded(dial_outcome(require("DialCallStatus")?)),
         WebhookKind::Status => CallEventKind::Status(call_status(require("CallStatus")?)),
     };
-    Ok(CallEvent {
-        call_id: CallId::new(call_sid),
-        from,
-        to,
-        kind,
-    })
+    let attestation =
+        get("StirVerstat").map_or(Attestation::Unverified, Attestation::from_stir_verstat);
+    Ok(CallEvent::new(CallId::new(call_sid), from, to, kind).with_attestation(attestation))
 }
 
 fn gather_result(

@@ -114,12 +114,7 @@ async fn main() -> ExitCode {
         "CAsim{:x}",
         lumitalk_core::Timestamp::now_from_system().as_unix_millis()
     ));
-    let event = |kind| CallEvent {
-        call_id: call_id.clone(),
-        from: args.from.clone(),
-        to: args.to.clone(),
-        kind,
-    };
+    let event = |kind| CallEvent::new(call_id.clone(), args.from.clone(), args.to.clone(), kind);
     if interactive {
         println!(
             "Calling as {} (type /hangup to end)",

@@ -57,10 +57,14 @@ fn parse_phone(raw: &str, what: &str, problems: &mut Problems) -> Option<PhoneNu
     }
 }
 
-/// The policy named by a setting (`caller_id_or_challenge`, `challenge_always`, `none`).
+/// The policy named by a setting (`caller_id_or_challenge`, `challenge_always`,
+/// `caller_id_unattested`, `none`).
 pub(crate) fn parse_policy(raw: &str) -> Option<VerificationPolicy> {
     match raw.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-        "caller_id_or_challenge" => Some(VerificationPolicy::CallerIdOrChallenge),
+        "caller_id_or_challenge" | "attested_caller_id" => {
+            Some(VerificationPolicy::CallerIdOrChallenge)
+        }
+        "caller_id_unattested" => Some(VerificationPolicy::CallerIdUnattested),
         "challenge_always" => Some(VerificationPolicy::ChallengeAlways),
         "none" => Some(VerificationPolicy::None),
         _ => None,
@@ -92,7 +96,7 @@ pub(crate) fn from_env(
             Some(p) => merchant.verification = p,
             None => problems.add(
                 "LUMITALK_VERIFICATION",
-                format!("`{raw}` is not one of caller_id_or_challenge, challenge_always, none"),
+                format!("`{raw}` is not one of caller_id_or_challenge, challenge_always, caller_id_unattested, none"),
             ),
         }
     }

@@ -258,12 +258,32 @@ pub async fn follow_call(
     script: &[Say],
     dial_status: &str,
 ) -> CallTrace {
-    let call_sid = format!("CA{:032x}", SEQ.fetch_add(1, Ordering::Relaxed) + 0xabc000);
+    follow_call_attested(server, from, None, script, dial_status).await
+}
+
+/// A new `CallSid`.
+pub fn new_call_sid() -> String {
+    format!("CA{:032x}", SEQ.fetch_add(1, Ordering::Relaxed) + 0xabc000)
+}
+
+/// [`follow_call`] with the SHAKEN/STIR result Twilio sends on the incoming
+/// call (`StirVerstat`, e.g. `TN-Validation-Passed-A`).
+pub async fn follow_call_attested(
+    server: &TestServer,
+    from: &str,
+    stir_verstat: Option<&str>,
+    script: &[Say],
+    dial_status: &str,
+) -> CallTrace {
+    let call_sid = new_call_sid();
     let mut trace = CallTrace {
         call_sid: call_sid.clone(),
         ..CallTrace::default()
     };
-    let params = base_params(&call_sid, from);
+    let mut params = base_params(&call_sid, from);
+    if let Some(v) = stir_verstat {
+        params.push(("StirVerstat".into(), v.into()));
+    }
     let (status, mut twiml) = server.post_signed("/twilio/voice", &params).await;
     trace.statuses.push(status);
     let mut script = script.iter();

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::active::ActiveCalls;
-use super::lockout::{Lockout, LockoutPolicy};
+use super::serial::CallTurns;
 use super::voice::Voice;
 use super::{Assistant, Inner};
 use crate::clock::{Clock, TokioClock};
@@ -12,10 +12,10 @@ use crate::conversation::Limits;
 use crate::domain::MerchantDirectory;
 use crate::memory::{
     DEFAULT_AUDIO_CAPACITY, KeywordClassifier, MemoryAudioStore, MemoryCallRecordStore,
-    MemorySessionStore,
+    MemoryLockoutStore, MemorySessionStore,
 };
 use crate::provider::{AudioFormat, IntentClassifier, OrderSource, Speech};
-use crate::store::{AudioStore, CallRecordStore, SessionStore};
+use crate::store::{AudioStore, CallRecordStore, LockoutPolicy, LockoutStore, SessionStore};
 use crate::wrappers::Fallback;
 
 /// Default per-turn deadline: how long a caller waits in silence at most.
@@ -45,6 +45,7 @@ pub struct AssistantBuilder {
     session_ttl: Duration,
     limits: Limits,
     lockout: LockoutPolicy,
+    lockout_store: Option<Arc<dyn LockoutStore>>,
 }
 
 impl AssistantBuilder {
@@ -64,6 +65,7 @@ impl AssistantBuilder {
             session_ttl: DEFAULT_SESSION_TTL,
             limits: Limits::DEFAULT,
             lockout: LockoutPolicy::default(),
+            lockout_store: None,
         }
     }
 
@@ -151,6 +153,14 @@ impl AssistantBuilder {
         self
     }
 
+    /// Where verification attempts are counted (default: in this process's
+    /// memory, [`MemoryLockoutStore`]). Several server processes must share one
+    /// (e.g. lumitalk-redis's), or each gives its own round of guesses.
+    pub fn lockout_store(mut self, store: Arc<dyn LockoutStore>) -> Self {
+        self.lockout_store = Some(store);
+        self
+    }
+
     /// The assistant.
     ///
     /// # Errors
@@ -193,7 +203,11 @@ impl AssistantBuilder {
                 turn_deadline: self.turn_deadline,
                 session_ttl: self.session_ttl,
                 limits: self.limits,
-                lockout: Lockout::new(self.lockout),
+                lockout: self.lockout,
+                lockout_store: self
+                    .lockout_store
+                    .unwrap_or_else(|| Arc::new(MemoryLockoutStore::new())),
+                call_turns: CallTurns::default(),
                 active: ActiveCalls::default(),
             }),
         })

@@ -8,9 +8,9 @@ use tracing::Instrument;
 
 use super::failure::within;
 use super::observe::{self, StoreOp};
+use super::saved::{Loaded, SavedCall};
 use super::{Inner, STORE_FLOOR, TurnOutcome};
 use crate::clock::ms_since;
-use crate::conversation::Conversation;
 use crate::domain::{Merchant, Timestamp};
 use crate::error::StoreError;
 use crate::provider::CallEvent;
@@ -88,15 +88,33 @@ impl<'a> TurnContext<'a> {
         }
     }
 
-    /// Stage "load": the call's saved conversation; `None` when there is none,
-    /// it cannot be read, or the store failed (noted).
-    pub(super) async fn load_session(&mut self) -> Option<Conversation> {
+    /// Stage "load": the call's saved session and its version; `None` when
+    /// there is none, it cannot be read, or the store failed (noted).
+    pub(super) async fn load_session(&mut self) -> Option<Loaded> {
         let (inner, event) = (self.inner, self.event);
         let load = inner.sessions.load(&event.call_id);
-        self.store(inner.sessions.name(), StoreOp::LoadSession, load)
+        let stored = self
+            .store(inner.sessions.name(), StoreOp::LoadSession, load)
             .await
-            .flatten()
-            .and_then(|bytes| Conversation::from_bytes(&bytes))
+            .flatten()?;
+        let saved = SavedCall::from_bytes(&stored.state)?;
+        Some(Loaded {
+            saved,
+            version: stored.version,
+        })
+    }
+
+    /// A webhook delivered again (a carrier's retry, a duplicating proxy):
+    /// the reply numbered `turn` again, nothing changed, nothing recorded.
+    pub(super) fn replay(&mut self, reply: Reply, turn: u32) -> TurnOutcome {
+        tracing::info!(
+            turn,
+            "webhook delivered again; answering with the reply already given"
+        );
+        let mut outcome = self.finish(reply, None);
+        outcome.turn = Some(turn);
+        outcome.replayed = true;
+        outcome
     }
 
     /// Stage "record", for a webhook's turn: the record's start on the call's
@@ -193,6 +211,8 @@ impl<'a> TurnContext<'a> {
             timings: self.timings,
             errors: std::mem::take(&mut self.errors),
             ended,
+            turn: None,
+            replayed: false,
         }
     }
 }

@@ -37,9 +37,17 @@
 //!
 //! Repeated verification failures across calls lock out, for a while
 //! ([`LockoutPolicy`]): the caller's number (callers without one share a single
-//! bucket), and each order the failures were about, whoever asked. A locked caller
-//! is asked no challenge; a call that comes to a locked order discloses nothing
-//! more; both are offered a human. The counts are kept in this process's memory.
+//! bucket), and each order the failures were about, whoever asked. Each answer
+//! to a challenge is one attempt, reserved in the [`LockoutStore`] before the
+//! answer is checked, so calls answering at once share one budget. A locked
+//! caller is asked no challenge; a call that comes to a locked order discloses
+//! nothing more; both are offered a human. An owner verified by attested
+//! caller ID clears their order's lock.
+//!
+//! Every turn of a call runs alone in this process, and its session is saved
+//! with a compare-and-swap on the session's version, so two deliveries of one
+//! webhook (Twilio's retries, a duplicating proxy, two server instances) apply
+//! the caller's input once: the duplicate gets the same reply again.
 //!
 //! # Example
 //! ```
@@ -61,12 +69,7 @@
 //!     .build()
 //!     .expect("a record store was chosen");
 //!
-//! let event = |kind| CallEvent {
-//!     call_id: CallId::new("CA123"),
-//!     from: None,
-//!     to: Some(store.clone()),
-//!     kind,
-//! };
+//! let event = |kind| CallEvent::new(CallId::new("CA123"), None, Some(store.clone()), kind);
 //! let turn = assistant.handle(event(CallEventKind::Incoming)).await;
 //! assert!(turn.reply.spoken_text().starts_with("Thanks for calling Acme Outdoor."));
 //! assert!(matches!(turn.reply.next, Next::Listen(_)));
@@ -81,9 +84,10 @@ mod builder;
 mod context;
 mod failure;
 mod jobs;
-mod lockout;
 mod observe;
 mod pool;
+mod saved;
+mod serial;
 mod status;
 mod turn;
 mod voice;
@@ -93,13 +97,13 @@ use std::time::Duration;
 
 use tracing::Instrument;
 
+pub use crate::store::LockoutPolicy;
 pub use builder::{
     AssistantBuildError, AssistantBuilder, DEFAULT_SESSION_TTL, DEFAULT_TURN_DEADLINE,
 };
-pub use lockout::LockoutPolicy;
 
 use self::active::ActiveCalls;
-use self::lockout::Lockout;
+use self::serial::CallTurns;
 use self::voice::Voice;
 use crate::clock::Clock;
 use crate::conversation::{Context, Conversation, Limits};
@@ -107,7 +111,8 @@ use crate::domain::{MerchantDirectory, MerchantId};
 use crate::provider::{CallEvent, IntentClassifier, OrderSource};
 use crate::reply::Reply;
 use crate::store::{
-    AudioStore, CallOutcome, CallRecordStore, ProviderFailure, SessionStore, TurnTimings,
+    AudioStore, CallOutcome, CallRecordStore, LockoutKey, LockoutStore, ProviderFailure,
+    SessionStore, TurnTimings,
 };
 use crate::wrappers::Fallback;
 
@@ -135,7 +140,10 @@ pub(crate) struct Inner {
     pub(crate) turn_deadline: Duration,
     pub(crate) session_ttl: Duration,
     pub(crate) limits: Limits,
-    pub(crate) lockout: Lockout,
+    pub(crate) lockout: LockoutPolicy,
+    pub(crate) lockout_store: Arc<dyn LockoutStore>,
+    /// One turn at a time per call in this process.
+    pub(crate) call_turns: CallTurns,
     pub(crate) active: ActiveCalls,
 }
 
@@ -152,6 +160,14 @@ pub struct TurnOutcome {
     pub errors: Vec<ProviderFailure>,
     /// Set on the turn the call ended, with how it ended.
     pub ended: Option<CallOutcome>,
+    /// The reply's number in its call: render it with
+    /// [`Telephony::render_turn`](crate::Telephony::render_turn) so the
+    /// carrier's callbacks for it say which reply they answer, and duplicates
+    /// are recognized. `None` for replies that expect no callback.
+    pub turn: Option<u32>,
+    /// This event was a duplicate delivery: `reply` is the one given before,
+    /// and nothing was changed or recorded.
+    pub replayed: bool,
 }
 
 impl Assistant {
@@ -219,10 +235,21 @@ impl Assistant {
         self.inner.voice.cache_stats()
     }
 
-    /// Forgets what the assistant holds in memory about `caller` (its lockout
-    /// count): part of a privacy deletion.
-    pub(crate) fn forget_caller(&self, caller: &crate::domain::PhoneNumber) {
-        self.inner.lockout.forget_caller(caller);
+    /// Forgets the lockout count kept about `caller`: part of a privacy deletion.
+    ///
+    /// # Errors
+    /// The lockout store's.
+    pub(crate) async fn forget_caller(
+        &self,
+        caller: &crate::domain::PhoneNumber,
+    ) -> Result<(), crate::error::StoreError> {
+        let key = LockoutKey::Caller(caller.clone());
+        self.inner.lockout_store.forget(&key).await
+    }
+
+    /// Where verification attempts are counted.
+    pub fn lockout_store(&self) -> &Arc<dyn LockoutStore> {
+        &self.inner.lockout_store
     }
 
     /// The clock the assistant reads time from.

@@ -105,6 +105,7 @@ pub(crate) enum StoreOp {
     GetRecord,
     PutAudio,
     PutAudioStream,
+    Lockout,
 }
 
 impl StoreOp {
@@ -119,6 +120,7 @@ impl StoreOp {
             StoreOp::GetRecord => "get_record",
             StoreOp::PutAudio => "put_audio",
             StoreOp::PutAudioStream => "put_audio_stream",
+            StoreOp::Lockout => "lockout",
         }
     }
 
@@ -133,6 +135,7 @@ impl StoreOp {
             StoreOp::FinishCall => "the call record stays open",
             StoreOp::GetRecord => "the call's end may go unrecorded",
             StoreOp::PutAudio | StoreOp::PutAudioStream => "the carrier's voice says the prompt",
+            StoreOp::Lockout => "verification is locked for this turn (fail closed)",
         }
     }
 }

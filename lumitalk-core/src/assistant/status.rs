@@ -45,7 +45,8 @@ impl TurnContext<'_> {
     /// record is left. `None` when the call has ended already.
     async fn final_outcome(&mut self) -> Option<CallOutcome> {
         match self.load_session().await {
-            Some(mut conv) if !conv.is_ended() => {
+            Some(loaded) if !loaded.saved.conv.is_ended() => {
+                let mut conv = loaded.saved.conv;
                 let ctx = Context::new(self.merchant).with_limits(&self.inner.limits);
                 conv.handle(self.now, &ctx, Input::CallEnded);
                 Some(conv.outcome().unwrap_or(CallOutcome::Abandoned))

@@ -5,13 +5,17 @@
 //! shared with the status path, and a streaming transport can reuse them all
 //! with a render of its own.
 
+mod attempts;
+
 use std::future::Future;
 use std::time::Duration;
 
+use self::attempts::{Attempt, caller_locked};
 use super::context::TurnContext;
 use super::jobs::{Done, EffectDone, Kind};
 use super::observe::StoreOp;
 use super::pool::Pool;
+use super::saved::{Loaded, SavedCallRef};
 use super::voice::Spoken;
 use super::{Assistant, TurnOutcome};
 use crate::clock::ms_since;
@@ -21,7 +25,7 @@ use crate::conversation::{
 use crate::domain::{AudioId, Classification, ExpectedEntity, Merchant, MerchantId, Utterance};
 use crate::provider::{Cacheability, CallEvent, CallEventKind};
 use crate::reply::{ListenSpec, Next, Prompt, Reply};
-use crate::store::{CallOutcome, CallStart, TurnInput, TurnRecord, TurnTimings};
+use crate::store::{CallOutcome, CallStart, SessionSave, TurnInput, TurnRecord, TurnTimings};
 
 /// How long an ended call's state is kept, so a late status callback sees it ended.
 const ENDED_TTL: Duration = Duration::from_secs(10 * 60);
@@ -36,18 +40,40 @@ impl Assistant {
             );
             return TurnOutcome::not_in_service(ms_since(&*inner.clock, started));
         };
+        // One turn of a call at a time here; other processes are kept out by
+        // the session's compare-and-swap.
+        let _alone = inner.call_turns.begin(&event.call_id).await;
         let mut cx = TurnContext::new(inner, &event, merchant, started);
         if let CallEventKind::Status(status) = event.kind {
             return cx.on_status(status).await;
         }
-        let stored = cx.load_session().await;
-        let (mut turn, input) = Turn::open(cx, stored);
-        let actions = turn.decide(input);
+        let loaded = cx.load_session().await;
+        if let Some(l) = &loaded
+            && let Some(reply) = l.saved.replay_for(&event)
+        {
+            return cx.replay(reply.clone(), l.saved.turn);
+        }
+        let (mut turn, input) = Turn::open(cx, loaded).await;
+        let actions = turn.decide(input).await;
         turn.run_effects(actions).await;
         let rendered = turn.render().await;
-        let ended = turn.settle().await;
-        turn.record(rendered, ended).await
+        match turn.settle(&rendered.reply).await {
+            Settled::Saved(ended) => turn.record(rendered, ended).await,
+            Settled::Lost {
+                reply,
+                turn: number,
+            } => turn.cx.replay(reply, number),
+        }
     }
+}
+
+/// How stage "settle" ended.
+enum Settled {
+    /// The session was saved (or the store failed and the next turn starts
+    /// over); set when the call ended this turn.
+    Saved(Option<CallOutcome>),
+    /// Another delivery of this webhook saved first: its reply is the call's.
+    Lost { reply: Reply, turn: u32 },
 }
 
 /// A webhook's turn between its stages: the context, the conversation it
@@ -67,6 +93,12 @@ struct Turn<'a> {
     terminal: Option<Next>,
     events: Vec<Event>,
     classification: Option<Classification>,
+    /// The loaded session's version (`None`: a new session).
+    version: Option<u64>,
+    /// The number of the call's last reply before this turn.
+    last_turn: u32,
+    /// Lockout changes to make once the session is saved.
+    attempts: Vec<Attempt>,
 }
 
 /// What the render stage made of the turn's prompts.
@@ -78,9 +110,13 @@ struct Rendered {
 
 impl<'a> Turn<'a> {
     /// The end of stage "load": the turn over the call's conversation (the
-    /// `stored` one, or a new one), and the input this event is to it.
-    fn open(cx: TurnContext<'a>, stored: Option<Conversation>) -> (Turn<'a>, Input) {
+    /// `loaded` one, or a new one), and the input this event is to it.
+    async fn open(mut cx: TurnContext<'a>, loaded: Option<Loaded>) -> (Turn<'a>, Input) {
         let (inner, event) = (cx.inner, cx.event);
+        let (version, last_turn) = loaded
+            .as_ref()
+            .map_or((None, 0), |l| (Some(l.version), l.saved.turn));
+        let stored = loaded.map(|l| l.saved.conv);
         let start =
             (stored.is_none() || matches!(event.kind, CallEventKind::Incoming)).then(|| {
                 CallStart {
@@ -91,7 +127,8 @@ impl<'a> Turn<'a> {
                     started_at: cx.now,
                 }
             });
-        let locked = inner.lockout.is_locked(event.from.as_ref(), cx.now);
+        let fresh = stored.is_none() || matches!(event.kind, CallEventKind::Incoming);
+        let locked = fresh && caller_locked(&mut cx, event.from.as_ref()).await;
         let (conv, input) = opening(&cx, stored, locked);
         let turn = Turn {
             ctx: Context::new(cx.merchant).with_limits(&inner.limits),
@@ -104,13 +141,16 @@ impl<'a> Turn<'a> {
             terminal: None,
             events: Vec::new(),
             classification: None,
+            version,
+            last_turn,
+            attempts: Vec::new(),
         };
         (turn, input)
     }
 
     /// Stage "decide": what the conversation does with the event.
-    fn decide(&mut self, input: Input) -> Vec<Action> {
-        self.conv.handle(self.cx.now, &self.ctx, input)
+    async fn decide(&mut self, input: Input) -> Vec<Action> {
+        self.handle(self.cx.now, input).await
     }
 
     /// Stage "run effects": starts what `actions` ask for (speech included) and
@@ -132,7 +172,7 @@ impl<'a> Turn<'a> {
                     continue;
                 }
                 if let Some(Done::Effect(done)) = self.pool.wait(id).await {
-                    actions.extend(self.feed(*done));
+                    actions.extend(self.feed(*done).await);
                 }
             }
         }
@@ -182,7 +222,7 @@ impl<'a> Turn<'a> {
     }
 
     /// Notes a finished effect and feeds its result to the conversation.
-    fn feed(&mut self, done: EffectDone) -> Vec<Action> {
+    async fn feed(&mut self, done: EffectDone) -> Vec<Action> {
         let EffectDone {
             kind,
             input,
@@ -199,19 +239,16 @@ impl<'a> Turn<'a> {
             Kind::Lookup => timings.lookup_ms = Some(timings.lookup_ms.unwrap_or(0).max(ms)),
         }
         self.cx.errors.extend(failures);
-        let (inner, merchant) = (self.cx.inner, self.cx.merchant);
-        if let Input::OrdersFound { orders, .. } = &input
-            && orders.iter().any(|o| {
-                inner
-                    .lockout
-                    .is_order_locked(&merchant.id, &o.number, self.cx.now)
-            })
-        {
-            // An order locked out after repeated failures across calls:
-            // nothing is disclosed on this call.
-            self.conv.lock_verification();
+        if let Input::OrdersFound { orders, .. } = &input {
+            let numbers: Vec<_> = orders.iter().map(|o| o.number.clone()).collect();
+            if self.any_locked(&numbers).await {
+                // An order locked out after repeated failures across calls:
+                // nothing is disclosed on this call (but to an attested owner).
+                self.conv.lock_verification();
+            }
         }
-        self.conv.handle(inner.clock.now(), &self.ctx, input)
+        let now = self.cx.inner.clock.now();
+        self.handle(now, input).await
     }
 
     /// The end of "run effects": a conversation still waiting hears the
@@ -287,46 +324,56 @@ impl<'a> Turn<'a> {
         }
     }
 
-    /// Stage "settle": lockout counts, the saved session, the active calls.
-    /// Returns how the call ended, if it did this turn.
-    async fn settle(&mut self) -> Option<CallOutcome> {
+    /// Stage "settle": the session saved with its reply (if no other delivery
+    /// of this webhook saved first), the lockout attempts finished, the active
+    /// calls.
+    async fn settle(&mut self, reply: &Reply) -> Settled {
         let TurnContext {
-            inner,
-            event,
-            merchant,
-            now,
-            ..
+            inner, event, now, ..
         } = self.cx;
-        let mut ended = None;
-        for e in &self.events {
-            match e {
-                Event::VerificationFailed => {
-                    let orders = self.conv.failed_challenge_orders();
-                    let caller = event.from.as_ref();
-                    inner
-                        .lockout
-                        .record_failure(caller, &merchant.id, orders, now);
-                }
-                Event::Ended(outcome) => ended = Some(*outcome),
-                _ => {}
-            }
-        }
+        let ended = self.events.iter().find_map(|e| match e {
+            Event::Ended(outcome) => Some(*outcome),
+            _ => None,
+        });
         let ttl = if ended.is_some() {
             ENDED_TTL
         } else {
             inner.session_ttl
         };
-        let state = bytes::Bytes::from(self.conv.to_bytes());
-        let save = inner.sessions.save(&event.call_id, state, ttl);
-        self.cx
-            .store(inner.sessions.name(), StoreOp::SaveSession, save)
-            .await;
+        let saved = SavedCallRef {
+            conv: &self.conv,
+            turn: self.last_turn.saturating_add(1),
+            reply: Some(reply),
+        };
+        let state = bytes::Bytes::from(saved.to_bytes());
+        let save = inner
+            .sessions
+            .save(&event.call_id, state, ttl, self.version);
+        let op = StoreOp::SaveSession;
+        let result = self.cx.store(inner.sessions.name(), op, save).await;
+        if result == Some(SessionSave::Conflict) {
+            self.finish_attempts(true).await;
+            if let Some(winner) = self.cx.load_session().await
+                && let Some(reply) = winner.saved.reply
+            {
+                tracing::warn!(
+                    "another delivery of this webhook was answered first; \
+                     answering with its reply"
+                );
+                return Settled::Lost {
+                    reply,
+                    turn: winner.saved.turn,
+                };
+            }
+        } else {
+            self.finish_attempts(false).await;
+        }
         if ended.is_some() {
             inner.active.end(&event.call_id);
         } else {
             inner.active.touch(&event.call_id, now);
         }
-        ended
+        Settled::Saved(ended)
     }
 
     /// Stage "record": the turn (with the record's start and end when due)
@@ -352,7 +399,9 @@ impl<'a> Turn<'a> {
             events: std::mem::take(&mut self.events),
         };
         cx.write_record(self.start.as_ref(), &record, ended).await;
-        cx.finish(reply, ended)
+        let mut outcome = cx.finish(reply, ended);
+        outcome.turn = Some(self.last_turn.saturating_add(1));
+        outcome
     }
 }
 
@@ -371,12 +420,13 @@ fn opening(
             Conversation::new(),
             Input::CallStarted {
                 caller,
+                attestation: cx.event.attestation,
                 resumed: false,
                 verification_locked: locked,
             },
         ),
         (kind, None) => (
-            Conversation::resume(cx.now, caller, locked),
+            Conversation::resume(cx.now, caller, cx.event.attestation, locked),
             event_input(kind),
         ),
         (kind, Some(conv)) => (conv, event_input(kind)),
@@ -438,6 +488,8 @@ impl TurnOutcome {
             },
             errors: Vec::new(),
             ended: Some(CallOutcome::Failed),
+            turn: None,
+            replayed: false,
         }
     }
 }

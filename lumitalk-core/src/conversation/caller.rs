@@ -58,8 +58,8 @@ pub(crate) struct Answer {
     pub(crate) reference: Option<Reference>,
     /// The whole answer read as a phone number (for "what phone number?").
     pub(crate) phone: Option<PhoneNumber>,
-    /// Readings for a challenge: postal codes, digits, an order number.
-    pub(crate) readings: Vec<String>,
+    /// The one value this answer offers to a challenge (see `verify`).
+    pub(crate) challenge: Option<String>,
     /// Digit readings for choosing among listed orders, most trusted first.
     pub(crate) digits: Vec<String>,
     /// The caller talks about a phone number ("can I give you my phone number?").
@@ -112,8 +112,8 @@ impl Caller {
             phone: (keys.len() >= 7)
                 .then(|| PhoneNumber::parse(keys, Region::default()).ok())
                 .flatten(),
-            // Keyed digits read only as themselves (`verify::readings` of them).
-            readings: vec![keys.to_string()],
+            // Keyed digits read only as themselves.
+            challenge: Some(keys.to_string()),
             digits: vec![keys.to_string()],
             ..Answer::default()
         })
@@ -145,11 +145,6 @@ impl Caller {
 fn spoken_answer(c: &Classification, heard: &Heard, p: &dyn Phrases) -> Answer {
     let text = heard.text.as_str();
     let e = &c.entities;
-    let mut answers: Vec<&str> = Vec::new();
-    answers.extend(e.postal_code.as_deref());
-    answers.extend(e.digits.as_deref());
-    answers.extend(e.order_number.as_ref().map(OrderNumber::digits));
-    answers.push(text);
     let mut digits: Vec<String> = Vec::new();
     digits.extend(e.order_number.as_ref().map(|n| n.digits().to_string()));
     digits.extend(e.digits.clone());
@@ -167,7 +162,7 @@ fn spoken_answer(c: &Classification, heard: &Heard, p: &dyn Phrases) -> Answer {
             .phone
             .clone()
             .or_else(|| PhoneNumber::parse(&verify::spoken_digits(text), Region::default()).ok()),
-        readings: verify::readings(&answers),
+        challenge: verify::spoken_candidate(e, text),
         digits,
         about_phone: c.intent == Intent::ProvidePhoneNumber || p.mentions_phone(text),
         about_status: c.intent == Intent::OrderStatus,
@@ -272,6 +267,6 @@ mod tests {
         c = Classification::new(Intent::Unknown, 0.9, "test");
         let a = answer(Caller::from_speech(&c, &heard("it's 1001"), &English));
         assert!(matches!(a.reference, Some(Reference::Number(n)) if n.digits() == "1001"));
-        assert!(a.readings.iter().any(|r| r == "1001"));
+        assert_eq!(a.challenge.as_deref(), Some("1001"));
     }
 }

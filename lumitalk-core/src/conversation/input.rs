@@ -5,7 +5,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Classification, Order, OrderNumber, PhoneNumber, TransferOutcome, Utterance};
+use crate::domain::{
+    Attestation, Classification, Order, OrderNumber, PhoneNumber, TransferOutcome, Utterance,
+};
 use crate::error::ErrorKind;
 
 /// An order lookup the conversation asked for; results echo it back.
@@ -43,6 +45,8 @@ pub enum Input {
     CallStarted {
         /// The caller ID, when the carrier gave a usable number.
         caller: Option<PhoneNumber>,
+        /// How far the network vouches for the caller ID.
+        attestation: Attestation,
         /// The session was lost (e.g. after a restart): start over politely.
         resumed: bool,
         /// The driver has locked this caller out of verification after repeated
@@ -112,11 +116,13 @@ impl fmt::Debug for Input {
         match self {
             Input::CallStarted {
                 caller,
+                attestation,
                 resumed,
                 verification_locked,
             } => f
                 .debug_struct("CallStarted")
                 .field("caller", caller)
+                .field("attestation", attestation)
                 .field("resumed", resumed)
                 .field("verification_locked", verification_locked)
                 .finish(),

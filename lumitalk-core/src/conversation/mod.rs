@@ -152,7 +152,7 @@
 //! # Example
 //! ```
 //! use lumitalk_core::conversation::{Action, Context, Conversation, Input};
-//! use lumitalk_core::{Merchant, Timestamp};
+//! use lumitalk_core::{Attestation, Merchant, Timestamp};
 //!
 //! let merchant = Merchant::new("acme", "Acme Outdoor");
 //! let ctx = Context::new(&merchant);
@@ -161,7 +161,12 @@
 //! let actions = conversation.handle(
 //!     now,
 //!     &ctx,
-//!     Input::CallStarted { caller: None, resumed: false, verification_locked: false },
+//!     Input::CallStarted {
+//!         caller: None,
+//!         attestation: Attestation::Unverified,
+//!         resumed: false,
+//!         verification_locked: false,
+//!     },
 //! );
 //! let said: Vec<&str> = actions
 //!     .iter()

@@ -5,7 +5,7 @@ use super::action::{EscalationReason, Event};
 use super::caller::Reference;
 use super::input::Lookup;
 use super::phase::{Answered, AskOrder, ChooseOrder, ConfirmNumber, OfferOrder, Phase, Verify};
-use super::state::MAX_REMEMBERED;
+use super::state::{MAX_REMEMBERED, remember};
 use super::summary::{OrderBrief, OrderSummary, Origin};
 use super::turn::{Ask, Turn, Want};
 use crate::domain::{Order, OrderNumber, VerificationPolicy};
@@ -55,11 +55,13 @@ impl Turn<'_> {
             .filter(|o| listable && (no_verification || o.phone() == Some(phone)))
             .collect();
         let greeting = matches!(phase, Phase::Greeting);
-        if self.security.locked && !greeting {
+        // An attested caller ID lists its own orders even when locked out.
+        let locked = self.security.locked && !listable;
+        if locked && !greeting {
             self.shared(self.p.locked_out());
             return self.escalate(&phase, EscalationReason::Verification);
         }
-        if self.security.locked || orders.is_empty() {
+        if locked || orders.is_empty() {
             return self.not_found(phase, &lookup);
         }
         let next = if let [order] = orders.as_slice() {
@@ -112,20 +114,21 @@ impl Turn<'_> {
     /// Verifies the caller for `order` per the merchant's policy, then answers;
     /// or asks a challenge; or, when verification is impossible, offers a human.
     pub(crate) fn check_caller(&mut self, from: &Phase, order: OrderSummary) -> Phase {
+        if order.checks.caller_matches && self.caller_id_verifies() {
+            // The owner of the number, as the network attests (or as the unsafe
+            // policy assumes): verified, which also clears the order's lockout.
+            self.record(Event::Verified);
+            remember(&mut self.security.verified, order.number.clone());
+            return self.answer(order);
+        }
         if self.security.locked {
             self.shared(self.p.locked_out());
             return self.escalate(from, EscalationReason::Verification);
         }
-        if self.security.verified.contains(&order.number) {
+        if self.security.verified.contains(&order.number)
+            || self.ctx.merchant.verification == VerificationPolicy::None
+        {
             return self.answer(order);
-        }
-        match self.ctx.merchant.verification {
-            VerificationPolicy::None => return self.answer(order),
-            VerificationPolicy::CallerIdOrChallenge if order.checks.caller_matches => {
-                self.record(Event::Verified);
-                return self.answer(order);
-            }
-            _ => {}
         }
         if self.security.failed >= self.ctx.limits.max_failed_challenges {
             self.shared(self.p.challenge_failed());

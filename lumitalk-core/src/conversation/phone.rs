@@ -13,19 +13,30 @@ use crate::domain::{Order, PhoneNumber, VerificationPolicy};
 
 impl Turn<'_> {
     /// Whether the recent orders of `phone` may be named before any challenge:
-    /// under no verification, or when the policy trusts caller ID and `phone` is
-    /// the caller ID.
+    /// under no verification (unless locked out), or when `phone` is a caller
+    /// ID the policy trusts.
     pub(crate) fn may_list(&self, phone: &PhoneNumber) -> bool {
         match self.ctx.merchant.verification {
-            VerificationPolicy::None => true,
-            VerificationPolicy::CallerIdOrChallenge => self.call.caller.as_ref() == Some(phone),
-            VerificationPolicy::ChallengeAlways => false,
+            VerificationPolicy::None => !self.security.locked,
+            _ => self.caller_id_verifies() && self.call.caller.as_ref() == Some(phone),
+        }
+    }
+
+    /// Whether this call's caller ID verifies the caller for the orders of that
+    /// phone: with full attestation under the default policy (a lockout does
+    /// not stand in the way: attestation is no guess); without it only under
+    /// the unsafe `caller_id_unattested`, and then not while locked out.
+    pub(crate) fn caller_id_verifies(&self) -> bool {
+        match self.ctx.merchant.verification {
+            VerificationPolicy::CallerIdOrChallenge => self.call.attestation.proves_ownership(),
+            VerificationPolicy::CallerIdUnattested => !self.security.locked,
+            VerificationPolicy::ChallengeAlways | VerificationPolicy::None => false,
         }
     }
 
     /// The caller gave a phone number to find their order by.
     pub(crate) fn follow_phone(&mut self, phase: Phase, phone: PhoneNumber) -> Phase {
-        if self.security.locked {
+        if self.security.locked && !self.may_list(&phone) {
             self.shared(self.p.locked_out());
             return self.escalate(&phase, EscalationReason::Verification);
         }
@@ -43,9 +54,9 @@ impl Turn<'_> {
 
     /// Keeps the caller's answer to "the ZIP code or the order number" with the
     /// lookup of their phone's orders, to check those orders against.
-    pub(crate) fn await_answers(&mut self, readings: Vec<String>) {
+    pub(crate) fn await_answers(&mut self, candidate: String) {
         if let Some(pl) = self.pending.as_mut().and_then(|p| p.lookup.as_mut()) {
-            pl.answers = Some(Answers(readings));
+            pl.answers = Some(Answers(candidate));
         }
     }
 
@@ -69,21 +80,19 @@ impl Turn<'_> {
         let mut mine: Vec<&Order> = orders.iter().filter(|o| o.phone() == Some(phone)).collect();
         mine.sort_by_key(|o| std::cmp::Reverse(o.placed_at));
         mine.dedup_by(|a, b| a.number == b.number);
-        let readings = &answers.0;
+        let candidate = answers.0.as_str();
         let matched: Vec<&Order> = mine
             .iter()
             .copied()
             .filter(|o| {
                 o.shipping_postal_code
                     .as_ref()
-                    .is_some_and(|z| readings.iter().any(|r| z.matches(r)))
+                    .is_some_and(|z| z.matches(candidate))
             })
             .collect();
         match matched.as_slice() {
             [] => {
-                let named = mine
-                    .iter()
-                    .find(|o| readings.iter().any(|r| r == o.number.digits()));
+                let named = mine.iter().find(|o| candidate == o.number.digits());
                 match named {
                     Some(order) => {
                         let summary = self.summarize(order, Origin::GivenPhone);

@@ -7,10 +7,14 @@ use super::input::{Input, Lookup};
 use super::phase::Phase;
 use super::phrases;
 use super::summary::{Origin, ts_ms};
-use crate::domain::{CallOutcome, OrderNumber, PhoneNumber, Timestamp};
+use crate::domain::{Attestation, CallOutcome, OrderNumber, PhoneNumber, Timestamp};
 
 fn is_zero(n: &u8) -> bool {
     *n == 0
+}
+
+fn is_unverified(a: &Attestation) -> bool {
+    *a == Attestation::Unverified
 }
 
 /// One call's conversation: a pure state machine.
@@ -38,6 +42,9 @@ pub(crate) struct Call {
     pub(crate) started_at: Timestamp,
     #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
     pub(crate) caller: Option<PhoneNumber>,
+    /// How far the network vouches for the caller ID.
+    #[serde(rename = "at", default, skip_serializing_if = "is_unverified")]
+    pub(crate) attestation: Attestation,
     /// Caller turns so far (answers and silences).
     #[serde(rename = "n", default)]
     pub(crate) turns: u16,
@@ -97,15 +104,15 @@ impl std::fmt::Debug for Heard {
     }
 }
 
-/// Readings of the caller's answer to "the ZIP code or the order number" for a
-/// phone number's orders, kept while those orders are looked up. `Debug` shows
-/// how many.
+/// The one candidate of the caller's answer to "the ZIP code or the order
+/// number" for a phone number's orders, kept while those orders are looked up.
+/// `Debug` shows only its length.
 #[derive(Clone, PartialEq, Default)]
-pub(crate) struct Answers(pub(crate) Vec<String>);
+pub(crate) struct Answers(pub(crate) String);
 
 impl std::fmt::Debug for Answers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Answers({} readings)", self.0.len())
+        write!(f, "Answers({} chars)", self.0.chars().count())
     }
 }
 
@@ -141,11 +148,17 @@ impl Conversation {
     /// it waits for an order number, and its next reply starts with an apology
     /// ("Sorry, I lost track of our conversation..."). Feed it the event that found
     /// no session as a normal input, so that "0" or "agent" still reach a human.
-    pub fn resume(now: Timestamp, caller: Option<PhoneNumber>, verification_locked: bool) -> Self {
+    pub fn resume(
+        now: Timestamp,
+        caller: Option<PhoneNumber>,
+        attestation: Attestation,
+        verification_locked: bool,
+    ) -> Self {
         Conversation {
             call: Call {
                 started_at: now,
                 caller,
+                attestation,
                 resumed: true,
                 ..Call::default()
             },
@@ -218,6 +231,58 @@ impl Conversation {
         &self.security.challenged
     }
 
+    /// The orders the caller was verified for on this call (at most four, the
+    /// latest last): after an [`Event::Verified`](super::Event::Verified), a
+    /// driver clears their lockout.
+    pub fn verified_orders(&self) -> &[OrderNumber] {
+        &self.security.verified
+    }
+
+    /// The orders a challenge answer would be checked against if `input` were
+    /// fed now: `Some` when feeding it may check an answer (an empty list for a
+    /// phone number the caller gave that has no orders), `None` when it cannot.
+    ///
+    /// A driver reserves one verification attempt for these orders and the
+    /// caller before feeding such an input (or, if they are locked out, calls
+    /// [`lock_verification`](Self::lock_verification) first), and ends it with
+    /// what the actions record: [`Event::Verified`](super::Event::Verified),
+    /// [`Event::VerificationFailed`](super::Event::VerificationFailed), or
+    /// neither (no answer was checked).
+    pub fn challenge_at_stake(&self, input: &Input) -> Option<Vec<OrderNumber>> {
+        match (&self.phase, input) {
+            (
+                Phase::Verify(v),
+                Input::Digits(_) | Input::Classified(_) | Input::ClassificationFailed { .. },
+            ) => Some(vec![v.order.number.clone()]),
+            (Phase::VerifyPhone(v), Input::OrdersFound { lookup, orders })
+                if self.awaits_answers(lookup) =>
+            {
+                let mut mine: Vec<OrderNumber> = orders
+                    .iter()
+                    .filter(|o| o.phone() == Some(&v.phone))
+                    .map(|o| o.number.clone())
+                    .collect();
+                mine.dedup();
+                mine.truncate(MAX_REMEMBERED);
+                Some(mine)
+            }
+            (Phase::VerifyPhone(_), Input::OrdersNotFound { lookup })
+                if self.awaits_answers(lookup) =>
+            {
+                Some(Vec::new())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `lookup` is in flight with a challenge answer to check its orders against.
+    fn awaits_answers(&self, lookup: &Lookup) -> bool {
+        self.pending
+            .as_ref()
+            .and_then(|p| p.lookup.as_ref())
+            .is_some_and(|pl| &pl.lookup == lookup && pl.answers.is_some())
+    }
+
     /// Locks the rest of this call out of verification: no challenge is asked and
     /// nothing is disclosed; the caller is offered a human instead. A driver calls
     /// it before feeding a lookup's result that holds an order locked out after
@@ -268,6 +333,7 @@ mod tests {
             &ctx,
             Input::CallStarted {
                 caller,
+                attestation: Attestation::Unverified,
                 resumed: false,
                 verification_locked: false,
             },

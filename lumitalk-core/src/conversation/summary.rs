@@ -202,23 +202,30 @@ impl fmt::Debug for OrderSummary {
 impl OrderSummary {
     /// Summarizes `order` for a call from `caller`, found by `origin`.
     ///
-    /// The last four digits of the order's phone are a challenge only when they
-    /// can prove something: not when the caller ID is that phone (whoever spoofs a
-    /// caller ID knows its digits), and not when the order was found by a phone
-    /// number (the caller's own, or one they gave). Otherwise only the shipping
-    /// postal code is asked.
+    /// The challenge is the shipping postal code. The last four digits of the
+    /// customer's phone are a weak factor (a phone number is known to many), so
+    /// they are asked only for an order without a postal code, and only when
+    /// they can prove something: not when the caller ID is that phone (whoever
+    /// spoofs a caller ID knows its digits), and not when the order was found by
+    /// a phone number (the caller's own, or one they gave).
+    ///
+    /// `caller_matches` compares the caller ID with the customer's phone on the
+    /// order ([`Order::phone`]), never a shipping address's phone.
     pub fn new(order: &Order, caller: Option<&PhoneNumber>, origin: Origin) -> Self {
         let phone = order.phone();
         let caller_matches = matches!((caller, phone), (Some(c), Some(p)) if c == p);
+        let postal_code = order
+            .shipping_postal_code
+            .clone()
+            .filter(|z| !z.as_str().trim().is_empty());
         let checks = Checks {
             caller_matches,
-            postal_code: order
-                .shipping_postal_code
-                .clone()
-                .filter(|z| !z.as_str().trim().is_empty()),
             phone_last4: phone
-                .filter(|_| origin.allows_phone_challenge() && !caller_matches)
+                .filter(|_| {
+                    postal_code.is_none() && origin.allows_phone_challenge() && !caller_matches
+                })
                 .map(|p| p.last_digits(4).to_string()),
+            postal_code,
         };
         let first_name = order
             .customer

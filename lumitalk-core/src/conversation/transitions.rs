@@ -20,7 +20,7 @@ use super::state::{Call, Conversation, Security, remember};
 use super::summary::Origin;
 use super::turn::{Ask, Lock, Start, Turn, Want};
 use super::verify;
-use crate::domain::{CallOutcome, PhoneNumber, Timestamp, TransferOutcome};
+use crate::domain::{Attestation, CallOutcome, PhoneNumber, Timestamp, TransferOutcome};
 
 /// What the caller did, as it arrives (speech is classified before a phase
 /// judges it).
@@ -76,6 +76,7 @@ impl Turn<'_> {
         match input {
             Input::CallStarted {
                 caller,
+                attestation,
                 resumed,
                 verification_locked,
             } => {
@@ -89,7 +90,7 @@ impl Turn<'_> {
                 } else {
                     Lock::Open
                 };
-                self.start(caller, start, lock)
+                self.start(caller, attestation, start, lock)
             }
             Input::Speech { text, confidence } => {
                 self.caller_turn(phase, Said::Speech { text, confidence })
@@ -117,10 +118,17 @@ impl Turn<'_> {
     }
 
     /// The call arrived (or a caller's input found no session: `Start::Resumed`).
-    fn start(&mut self, caller: Option<PhoneNumber>, start: Start, lock: Lock) -> Phase {
+    fn start(
+        &mut self,
+        caller: Option<PhoneNumber>,
+        attestation: Attestation,
+        start: Start,
+        lock: Lock,
+    ) -> Phase {
         *self.call = Call {
             started_at: self.now,
             caller: caller.clone(),
+            attestation,
             ..Call::default()
         };
         *self.security = Security {
@@ -137,8 +145,8 @@ impl Turn<'_> {
         }
         match caller {
             // The caller ID's recent orders are worth fetching only when they may be
-            // named: when the policy trusts caller ID (or verifies nothing).
-            Some(phone) if lock == Lock::Open && start == Start::Fresh && self.may_list(&phone) => {
+            // named: when the policy trusts this caller ID (or verifies nothing).
+            Some(phone) if start == Start::Fresh && self.may_list(&phone) => {
                 self.request_lookup(Lookup::Phone { phone }, Origin::CallerId, Want::Needed);
                 Phase::Greeting
             }
@@ -151,7 +159,9 @@ impl Turn<'_> {
     fn caller_turn(&mut self, phase: Phase, said: Said) -> Phase {
         let phase = match phase {
             Phase::Ended(_) => return self.goodbye_again(phase),
-            Phase::New => return self.start(None, Start::Resumed, Lock::Open),
+            Phase::New => {
+                return self.start(None, Attestation::Unverified, Start::Resumed, Lock::Open);
+            }
             // The caller spoke before the caller-ID lookup chose the question.
             Phase::Greeting => Phase::AskOrder(AskOrder::default()),
             other => other,
@@ -297,14 +307,22 @@ impl Turn<'_> {
 
     /// A challenge: "the ZIP code the order ships to?"
     fn verify(&mut self, v: Verify, a: Answer) -> Phase {
-        if verify::matches(&v.order.checks, &a.readings) {
+        if self.security.locked {
+            // Locked out while the question was open (the driver checks the
+            // lockout before each answer): the answer is not checked.
+            let phase = Phase::Verify(v);
+            self.shared(self.p.locked_out());
+            return self.escalate(&phase, EscalationReason::Verification);
+        }
+        let candidate = a.challenge.as_deref();
+        if candidate.is_some_and(|c| verify::matches(&v.order.checks, c)) {
             self.record(Event::Verified);
             remember(&mut self.security.verified, v.order.number.clone());
             return self.answer(v.order);
         }
         let number = v.order.number.clone();
         let phase = Phase::Verify(v);
-        if !verify::is_attempt(&a.readings) {
+        if !verify::is_attempt(candidate) {
             return self.on_unclear(phase, None);
         }
         self.fail_challenge(phase, vec![number])
@@ -321,11 +339,11 @@ impl Turn<'_> {
             self.shared(self.p.challenge_failed());
             return self.escalate(&phase, EscalationReason::Verification);
         }
-        if !verify::is_attempt(&a.readings) {
+        let Some(candidate) = a.challenge.filter(|c| verify::is_attempt(Some(c))) else {
             return self.on_unclear(phase, None);
-        }
+        };
         self.request_lookup(lookup, Origin::GivenPhone, Want::Needed);
-        self.await_answers(a.readings);
+        self.await_answers(candidate);
         phase
     }
 
@@ -389,7 +407,7 @@ impl Turn<'_> {
                 }
             }
             Phase::Ended(_) => self.goodbye_again(phase),
-            Phase::New => self.start(None, Start::Resumed, Lock::Open),
+            Phase::New => self.start(None, Attestation::Unverified, Start::Resumed, Lock::Open),
             other => {
                 *self.pending = None;
                 self.ask(other, Ask::First)

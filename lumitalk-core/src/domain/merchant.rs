@@ -52,15 +52,41 @@ pub struct VoiceConfig {
     pub carrier_voice: Option<String>,
 }
 
-/// When order details may be spoken.
+/// When order details may be spoken: what proves a caller may hear an order.
+///
+/// What each policy discloses to whom (an order's details are its status,
+/// items count, total, carrier, tracking number, delivery estimate and the
+/// customer's first name):
+///
+/// | Policy | Caller ID with full SHAKEN/STIR attestation | Any other caller |
+/// |---|---|---|
+/// | `caller_id_or_challenge` (default) | the caller ID's recent orders, without a challenge | nothing until the shipping postal code is given |
+/// | `challenge_always` | nothing until the postal code is given | nothing until the postal code is given |
+/// | `caller_id_unattested` (unsafe) | the caller ID's recent orders | **the recent orders of whatever number the caller ID shows**: anyone who spoofs a customer's number hears them |
+/// | `none` (demos only) | everything | everything |
+///
+/// The challenge is the order's shipping postal code; an order without one is
+/// challenged with the last four digits of the customer's phone, unless the
+/// call comes from that phone or the order was found by it (whoever knows a
+/// number knows its last digits), in which case only a human can help.
+/// Caller ID is matched against the customer's phone on the order, never the
+/// shipping address's phone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerificationPolicy {
-    /// Caller ID matching the order's phone verifies; otherwise ask a challenge.
+    /// A caller ID with full SHAKEN/STIR attestation ([`Attestation::Full`])
+    /// matching the order's phone verifies; any other caller gets the challenge.
+    ///
+    /// [`Attestation::Full`]: crate::domain::Attestation::Full
     #[default]
+    #[serde(alias = "attested_caller_id")]
     CallerIdOrChallenge,
-    /// Always ask a challenge (postal code or last digits of the order's phone).
+    /// Always ask the challenge, whatever the caller ID.
     ChallengeAlways,
+    /// **Unsafe**: a caller ID matching the order's phone verifies without
+    /// attestation. Caller ID is free to forge; choose this only if you accept
+    /// that anyone who spoofs a customer's number hears their orders.
+    CallerIdUnattested,
     /// Never verify. For demos only.
     None,
 }

@@ -1,5 +1,6 @@
 //! The domain: phone numbers, orders, utterances, intents and merchants.
 
+mod attestation;
 mod ids;
 mod intent;
 mod merchant;
@@ -11,6 +12,7 @@ pub(crate) mod spoken_digits;
 mod time;
 mod zone;
 
+pub use attestation::Attestation;
 pub use ids::{AudioId, CallId, MerchantId};
 pub use intent::{
     Classification, ClassifyContext, Entities, ExpectedEntity, Intent, TokenUsage, Utterance,

@@ -231,7 +231,9 @@ impl PostalCode {
         if mine == theirs {
             return true;
         }
-        let is_zip = |s: &str| s.len() >= 5 && s.bytes().all(|b| b.is_ascii_digit());
+        // A ZIP and a ZIP+4 agree on their first five digits; nothing longer
+        // (two ZIPs said at once) is one.
+        let is_zip = |s: &str| matches!(s.len(), 5 | 9) && s.bytes().all(|b| b.is_ascii_digit());
         is_zip(&mine) && is_zip(&theirs) && mine[..5] == theirs[..5]
     }
 }

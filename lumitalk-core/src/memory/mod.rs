@@ -7,11 +7,13 @@
 //! | [`IntentClassifier`](crate::IntentClassifier) | [`KeywordClassifier`] (offline rules) |
 //! | [`Telephony`](crate::Telephony) | [`SimulatedTelephony`] (signed JSON webhooks) |
 //! | [`SessionStore`](crate::SessionStore) | [`MemorySessionStore`] |
+//! | [`LockoutStore`](crate::LockoutStore) | [`MemoryLockoutStore`] |
 //! | [`AudioStore`](crate::AudioStore) | [`MemoryAudioStore`] (byte-bounded LRU) |
 //! | [`CallRecordStore`](crate::CallRecordStore) | [`MemoryCallRecordStore`] |
 
 mod audio;
 mod classifier;
+mod lockout;
 mod orders;
 mod records;
 mod session;
@@ -19,6 +21,7 @@ mod telephony;
 
 pub use audio::{DEFAULT_AUDIO_CAPACITY, MemoryAudioStore};
 pub use classifier::KeywordClassifier;
+pub use lockout::MemoryLockoutStore;
 pub use orders::{DemoOrderStore, demo_orders};
 pub use records::MemoryCallRecordStore;
 pub use session::MemorySessionStore;

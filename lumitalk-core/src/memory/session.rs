@@ -11,7 +11,7 @@ use bytes::Bytes;
 use crate::clock::{Clock, TokioClock};
 use crate::domain::{CallId, Timestamp};
 use crate::error::StoreError;
-use crate::store::SessionStore;
+use crate::store::{SessionSave, SessionStore, StoredSession};
 
 /// Saves between two automatic sweeps, at least.
 const SWEEP_EVERY: usize = 64;
@@ -31,16 +31,23 @@ pub struct MemorySessionStore {
 
 #[derive(Default)]
 struct State {
-    sessions: HashMap<CallId, (Bytes, Timestamp)>,
+    sessions: HashMap<CallId, Held>,
     /// Saves since the last sweep, and how many saves the next sweep waits for.
     saves: usize,
     sweep_after: usize,
 }
 
+/// One call's state, its version and when it expires.
+struct Held {
+    state: Bytes,
+    version: u64,
+    expires: Timestamp,
+}
+
 impl State {
     fn sweep(&mut self, now: Timestamp) -> usize {
         let before = self.sessions.len();
-        self.sessions.retain(|_, (_, expires)| *expires > now);
+        self.sessions.retain(|_, held| held.expires > now);
         self.saves = 0;
         self.sweep_after = self.sessions.len().max(SWEEP_EVERY);
         before - self.sessions.len()
@@ -91,11 +98,14 @@ impl SessionStore for MemorySessionStore {
         "memory"
     }
 
-    async fn load(&self, call: &CallId) -> Result<Option<Bytes>, StoreError> {
+    async fn load(&self, call: &CallId) -> Result<Option<StoredSession>, StoreError> {
         let now = self.clock.now();
         let mut state = self.lock();
         match state.sessions.get(call) {
-            Some((bytes, expires)) if *expires > now => Ok(Some(bytes.clone())),
+            Some(held) if held.expires > now => Ok(Some(StoredSession {
+                state: held.state.clone(),
+                version: held.version,
+            })),
             Some(_) => {
                 state.sessions.remove(call);
                 Ok(None)
@@ -104,15 +114,35 @@ impl SessionStore for MemorySessionStore {
         }
     }
 
-    async fn save(&self, call: &CallId, bytes: Bytes, ttl: Duration) -> Result<(), StoreError> {
+    async fn save(
+        &self,
+        call: &CallId,
+        bytes: Bytes,
+        ttl: Duration,
+        expected: Option<u64>,
+    ) -> Result<SessionSave, StoreError> {
         let now = self.clock.now();
         let mut state = self.lock();
         state.saves += 1;
         if state.saves >= state.sweep_after {
             state.sweep(now);
         }
-        state.sessions.insert(call.clone(), (bytes, now.plus(ttl)));
-        Ok(())
+        let current = state
+            .sessions
+            .get(call)
+            .filter(|held| held.expires > now)
+            .map(|held| held.version);
+        if current != expected {
+            return Ok(SessionSave::Conflict);
+        }
+        let version = current.unwrap_or(0) + 1;
+        let held = Held {
+            state: bytes,
+            version,
+            expires: now.plus(ttl),
+        };
+        state.sessions.insert(call.clone(), held);
+        Ok(SessionSave::Saved(version))
     }
 
     async fn remove(&self, call: &CallId) -> Result<(), StoreError> {
@@ -130,7 +160,7 @@ impl SessionStore for MemorySessionStore {
         Ok(state
             .sessions
             .values()
-            .filter(|(_, expires)| *expires > now)
+            .filter(|held| held.expires > now)
             .count())
     }
 }
@@ -151,16 +181,21 @@ mod tests {
         let short = Duration::from_secs(10);
         for i in 0..10 {
             let call = CallId::new(format!("CA-old-{i}"));
-            store
-                .save(&call, Bytes::from_static(b"{}"), short)
+            let _ = store
+                .save(&call, Bytes::from_static(b"{}"), short, None)
                 .await
                 .unwrap();
         }
         clock.advance(Duration::from_secs(60));
         // The next save does not scan the ten expired sessions...
         let live = CallId::new("CA-live");
-        store
-            .save(&live, Bytes::from_static(b"{}"), Duration::from_secs(600))
+        let _ = store
+            .save(
+                &live,
+                Bytes::from_static(b"{}"),
+                Duration::from_secs(600),
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(held(&store), 11);
@@ -168,16 +203,22 @@ mod tests {
         assert_eq!(store.len().await.unwrap(), 1);
         assert_eq!(store.load(&CallId::new("CA-old-3")).await.unwrap(), None);
         // Within SWEEP_EVERY saves they are swept.
-        for _ in 0..SWEEP_EVERY {
-            store
-                .save(&live, Bytes::from_static(b"{}"), Duration::from_secs(600))
+        for version in 1..=SWEEP_EVERY as u64 {
+            let saved = store
+                .save(
+                    &live,
+                    Bytes::from_static(b"{}"),
+                    Duration::from_secs(600),
+                    Some(version),
+                )
                 .await
                 .unwrap();
+            assert_eq!(saved, SessionSave::Saved(version + 1));
         }
         assert_eq!(held(&store), 1);
         assert_eq!(
-            store.load(&live).await.unwrap().as_deref(),
-            Some(&b"{}"[..])
+            store.load(&live).await.unwrap().map(|s| s.state),
+            Some(Bytes::from_static(b"{}"))
         );
     }
 
@@ -187,8 +228,13 @@ mod tests {
         let store = MemorySessionStore::new(Arc::new(clock.clone()));
         for i in 0..200 {
             let call = CallId::new(format!("CA-{i}"));
-            store
-                .save(&call, Bytes::from_static(b"{}"), Duration::from_secs(600))
+            let _ = store
+                .save(
+                    &call,
+                    Bytes::from_static(b"{}"),
+                    Duration::from_secs(600),
+                    None,
+                )
                 .await
                 .unwrap();
         }
@@ -199,11 +245,12 @@ mod tests {
     #[tokio::test]
     async fn debug_shows_no_state() {
         let store = MemorySessionStore::default();
-        store
+        let _ = store
             .save(
                 &CallId::new("CA1"),
                 Bytes::from_static(br#"{"c":{"f":"+14155550123"}}"#),
                 Duration::from_secs(60),
+                None,
             )
             .await
             .unwrap();

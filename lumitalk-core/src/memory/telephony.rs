@@ -212,12 +212,12 @@ impl Telephony for SimulatedTelephony {
             SimulatedKind::TransferEnded { outcome } => CallEventKind::TransferEnded(outcome),
             SimulatedKind::Status { status } => CallEventKind::Status(status),
         };
-        Ok(CallEvent {
-            call_id: CallId::new(call_id),
-            from: phone(event.from.as_deref()),
-            to: phone(event.to.as_deref()),
+        Ok(CallEvent::new(
+            CallId::new(call_id),
+            phone(event.from.as_deref()),
+            phone(event.to.as_deref()),
             kind,
-        })
+        ))
     }
 
     fn render(&self, reply: &Reply) -> RenderedReply {

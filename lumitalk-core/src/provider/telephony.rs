@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 pub use crate::domain::TransferOutcome;
-use crate::domain::{CallId, PhoneNumber, Utterance};
+use crate::domain::{Attestation, CallId, PhoneNumber, Utterance};
 use crate::error::TelephonyError;
 use crate::reply::Reply;
 
@@ -93,8 +93,9 @@ pub enum CallEventKind {
     Status(CallStatus),
 }
 
-/// A carrier-neutral event for one call.
+/// A carrier-neutral event for one call. Build it with [`CallEvent::new`].
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CallEvent {
     /// The call.
     pub call_id: CallId,
@@ -104,6 +105,45 @@ pub struct CallEvent {
     pub to: Option<PhoneNumber>,
     /// What happened.
     pub kind: CallEventKind,
+    /// How far the network vouches for `from` (SHAKEN/STIR); carriers that
+    /// report nothing leave it [`Attestation::Unverified`].
+    pub attestation: Attestation,
+    /// The [`Reply::turn`](crate::reply::Reply::turn) this event answers, when
+    /// the carrier echoes it (Twilio: in the signed callback URL). A turn the
+    /// call already answered is a duplicate delivery: it gets the same reply
+    /// again and changes nothing.
+    pub answers_turn: Option<u32>,
+}
+
+impl CallEvent {
+    /// An event with an unverified caller ID that answers no numbered reply.
+    pub fn new(
+        call_id: CallId,
+        from: Option<PhoneNumber>,
+        to: Option<PhoneNumber>,
+        kind: CallEventKind,
+    ) -> Self {
+        CallEvent {
+            call_id,
+            from,
+            to,
+            kind,
+            attestation: Attestation::Unverified,
+            answers_turn: None,
+        }
+    }
+
+    /// The caller ID's attestation.
+    pub fn with_attestation(mut self, attestation: Attestation) -> Self {
+        self.attestation = attestation;
+        self
+    }
+
+    /// The reply turn this event answers.
+    pub fn answering(mut self, turn: u32) -> Self {
+        self.answers_turn = Some(turn);
+        self
+    }
 }
 
 /// Why an inbound webhook was refused.
@@ -166,6 +206,17 @@ pub trait Telephony: Send + Sync + std::fmt::Debug + 'static {
     /// Renders a reply in the carrier's format.
     fn render(&self, reply: &Reply) -> RenderedReply;
 
+    /// Renders `reply` as the call's reply number `turn`
+    /// ([`TurnOutcome::turn`](crate::TurnOutcome::turn)): the carrier's
+    /// callbacks answering it carry the number back as
+    /// [`CallEvent::answers_turn`] (Twilio: in the signed callback URL), so a
+    /// duplicate delivery is recognized. The default renders without it (no
+    /// duplicate is recognized but new-call webhooks).
+    fn render_turn(&self, reply: &Reply, turn: u32) -> RenderedReply {
+        let _ = turn;
+        self.render(reply)
+    }
+
     /// Replaces a live call's instructions with `reply`.
     async fn update_call(&self, call: &CallId, reply: &Reply) -> Result<(), TelephonyError>;
 
@@ -180,6 +231,7 @@ crate::forward::forward_to_inner!(Telephony for [Arc, Box] {
     fn name(&self) -> &'static str;
     fn parse_webhook(&self, request: &InboundRequest) -> Result<CallEvent, WebhookError>;
     fn render(&self, reply: &Reply) -> RenderedReply;
+    fn render_turn(&self, reply: &Reply, turn: u32) -> RenderedReply;
     async fn update_call(&self, call: &CallId, reply: &Reply) -> Result<(), TelephonyError>;
     async fn redirect_call(&self, call: &CallId, url: &Url) -> Result<(), TelephonyError>;
     async fn hang_up(&self, call: &CallId) -> Result<(), TelephonyError>;

@@ -24,13 +24,19 @@
 //! ```
 
 mod classifier;
+mod lockout;
 mod order_source;
 mod records;
+mod sessions;
 mod speech;
 mod stores;
 mod telephony;
 
 pub use classifier::{ClassifierCase, ClassifierFixture, classifier_conformance, context};
+pub use lockout::{
+    concurrent_attempts_share_one_budget, failures_lock_and_expire, keys_are_counted_apart,
+    lockout_store_conformance, verified_and_withdrawn_attempts,
+};
 pub use order_source::{
     ExpectedOrder, OrderSourceFixture, a_missing_number_is_none,
     finds_an_order_by_its_exact_number, order_source_conformance, orders_by_phone_are_newest_first,
@@ -42,9 +48,10 @@ pub use records::{
     merchant_deletion_removes_everything, purge_keeps_the_boundary_and_holds,
     turns_round_trip_with_totals, unknown_calls_are_never_created,
 };
-pub use speech::{SpeechFixture, speech_conformance};
-pub use stores::{
-    audio_expires_at_its_ttl, audio_round_trips, audio_store_conformance,
-    session_store_conformance, sessions_expire_at_their_ttl, sessions_round_trip,
+pub use sessions::{
+    racing_saves_store_one, session_store_conformance, sessions_compare_and_swap,
+    sessions_expire_at_their_ttl, sessions_round_trip,
 };
+pub use speech::{SpeechFixture, speech_conformance};
+pub use stores::{audio_expires_at_its_ttl, audio_round_trips, audio_store_conformance};
 pub use telephony::{HOSTILE_TEXT, TelephonyFixture, telephony_conformance};

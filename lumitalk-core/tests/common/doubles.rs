@@ -9,7 +9,8 @@ use bytes::Bytes;
 use lumitalk_core::{
     Audio, Cacheability, CallId, Classification, ClassifyContext, ClassifyError, ErrorKind, Intent,
     IntentClassifier, MerchantId, Order, OrderNumber, OrderSource, OrderSourceError, PhoneNumber,
-    SessionStore, Speech, SpeechError, SpeechRequest, StoreError, Utterance,
+    SessionSave, SessionStore, Speech, SpeechError, SpeechRequest, StoreError, StoredSession,
+    Utterance,
 };
 
 #[derive(Debug)]
@@ -150,7 +151,7 @@ impl SessionStore for DownSessions {
     fn name(&self) -> &'static str {
         "down-sessions"
     }
-    async fn load(&self, _: &CallId) -> Result<Option<Bytes>, StoreError> {
+    async fn load(&self, _: &CallId) -> Result<Option<StoredSession>, StoreError> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         Err(StoreError::from_kind(
             ErrorKind::Unavailable,
@@ -158,7 +159,13 @@ impl SessionStore for DownSessions {
             "connection refused",
         ))
     }
-    async fn save(&self, _: &CallId, _: Bytes, _: Duration) -> Result<(), StoreError> {
+    async fn save(
+        &self,
+        _: &CallId,
+        _: Bytes,
+        _: Duration,
+        _: Option<u64>,
+    ) -> Result<SessionSave, StoreError> {
         Err(StoreError::from_kind(
             ErrorKind::Unavailable,
             "down-sessions",

@@ -6,9 +6,9 @@ pub mod doubles;
 
 use lumitalk_core::conversation::{Action, Context, Conversation, Effect, Input, Limits, Lookup};
 use lumitalk_core::{
-    BusinessHours, CallOutcome, Classification, CustomerContact, FinancialStatus, Fulfillment,
-    FulfillmentStatus, Intent, LineItem, Merchant, Money, Order, OrderNumber, PhoneNumber,
-    PostalCode, ShipmentStatus, Timestamp, TransferSpec,
+    Attestation, BusinessHours, CallOutcome, Classification, CustomerContact, FinancialStatus,
+    Fulfillment, FulfillmentStatus, Intent, LineItem, Merchant, Money, Order, OrderNumber,
+    PhoneNumber, PostalCode, ShipmentStatus, Timestamp, TransferSpec,
 };
 
 pub const JANE_PHONE: &str = "+14155550123";
@@ -341,9 +341,20 @@ impl MachineSim {
         contact("Jane Doe", JANE_PHONE)
     }
 
+    /// A call whose caller ID the carrier attests (SHAKEN/STIR `A`).
     pub fn start(&mut self, caller: Option<&str>) -> (String, Next) {
+        self.start_with(caller, Attestation::Full)
+    }
+
+    /// A call whose caller ID nobody vouches for (a spoofed number looks so).
+    pub fn start_unattested(&mut self, caller: Option<&str>) -> (String, Next) {
+        self.start_with(caller, Attestation::Unverified)
+    }
+
+    fn start_with(&mut self, caller: Option<&str>, attestation: Attestation) -> (String, Next) {
         self.feed(Input::CallStarted {
             caller: caller.map(phone),
+            attestation,
             resumed: false,
             verification_locked: false,
         })

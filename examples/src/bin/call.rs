@@ -1,7 +1,7 @@
 //! A phone call in the terminal, with the same wiring as the server.
 //!
 //! ```text
-//! cargo run -p lumitalk-examples --bin call -- --from +14155550123
+//! cargo run -p lumitalk-examples --bin call -- --from +14155550123 --attested
 //! ```
 //! Type what the caller says. Keypad digits start with `#` (`#1001`, `#0`);
 //! an empty line is silence; `/hangup` (or end of input) hangs up. When stdin is
@@ -15,18 +15,21 @@ use lumitalk_axum::Settings;
 use lumitalk_axum::settings::ProcessEnv;
 use lumitalk_axum::wiring::Deployment;
 use lumitalk_core::{
-    CallEvent, CallEventKind, CallId, CallStatus, Next, PhoneNumber, Region, Utterance,
+    Attestation, CallEvent, CallEventKind, CallId, CallStatus, Next, PhoneNumber, Region, Utterance,
 };
 
 struct Args {
     from: Option<PhoneNumber>,
     to: Option<PhoneNumber>,
+    /// What the carrier says of the caller ID (SHAKEN/STIR).
+    attestation: Attestation,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         from: PhoneNumber::parse_e164("+14155550123").ok(),
         to: None,
+        attestation: Attestation::Unverified,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -47,9 +50,12 @@ fn parse_args() -> Result<Args, String> {
                     args.to = p;
                 }
             }
+            "--attested" => args.attestation = Attestation::Full,
             "-h" | "--help" => {
                 println!(
-                    "usage: call [--from +14155550123|anonymous] [--to +1...]\n\
+                    "usage: call [--from +14155550123|anonymous] [--to +1...] [--attested]\n\
+                     --attested: the carrier vouches for the caller ID (SHAKEN/STIR A),\n\
+                     so it verifies the caller for their own orders.\n\
                      Type what the caller says; #digits for the keypad (#1001, #0);\n\
                      an empty line is silence; /hangup ends the call."
                 );
@@ -114,7 +120,10 @@ async fn main() -> ExitCode {
         "CAsim{:x}",
         lumitalk_core::Timestamp::now_from_system().as_unix_millis()
     ));
-    let event = |kind| CallEvent::new(call_id.clone(), args.from.clone(), args.to.clone(), kind);
+    let event = |kind| {
+        CallEvent::new(call_id.clone(), args.from.clone(), args.to.clone(), kind)
+            .with_attestation(args.attestation)
+    };
     if interactive {
         println!(
             "Calling as {} (type /hangup to end)",

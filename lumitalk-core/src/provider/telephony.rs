@@ -108,7 +108,7 @@ pub struct CallEvent {
     /// How far the network vouches for `from` (SHAKEN/STIR); carriers that
     /// report nothing leave it [`Attestation::Unverified`].
     pub attestation: Attestation,
-    /// The [`Reply::turn`](crate::reply::Reply::turn) this event answers, when
+    /// The reply number ([`TurnOutcome::turn`](crate::TurnOutcome::turn)) this event answers, when
     /// the carrier echoes it (Twilio: in the signed callback URL). A turn the
     /// call already answered is a duplicate delivery: it gets the same reply
     /// again and changes nothing.

@@ -86,6 +86,11 @@ pub enum Next {
     Transfer(TransferSpec),
     /// End the call.
     HangUp,
+    /// Come straight back, without listening, for the next step: the caller
+    /// was told to hold on while a lookup waits its turn. The carrier answers
+    /// with a [`CallEventKind::Resumed`](crate::provider::CallEventKind::Resumed)
+    /// event (Twilio: a `<Redirect>` to the gather URL, marked as a resume).
+    Continue,
 }
 
 /// How to listen for the caller's answer.

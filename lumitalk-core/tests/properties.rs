@@ -128,6 +128,7 @@ fn setup() -> impl Strategy<Value = Setup> {
         prop_oneof![
             8 => Just(Providers::Up),
             1 => Just(Providers::LookupDown),
+            1 => Just(Providers::LookupQueued),
             1 => Just(Providers::ClassifierDown),
         ],
         prop::bool::weighted(0.15),
@@ -205,7 +206,23 @@ fn start(s: &Setup) -> MachineSim {
     sim
 }
 
+/// A step, and the carrier coming back after every hold it ends with (a
+/// lookup is held at most three times).
 fn apply(sim: &mut MachineSim, st: &Step) -> Option<(String, Next)> {
+    let (mut said, mut next) = apply_once(sim, st)?;
+    for _ in 0..4 {
+        if next != Next::Continue {
+            break;
+        }
+        let (more, after) = sim.feed(Input::Resumed);
+        said = format!("{said} {more}");
+        next = after;
+    }
+    assert_ne!(next, Next::Continue, "held more than three times: {said}");
+    Some((said, next))
+}
+
+fn apply_once(sim: &mut MachineSim, st: &Step) -> Option<(String, Next)> {
     Some(match st {
         Step::Say(i, confident) => {
             if *confident {

@@ -627,6 +627,74 @@ async fn order_system_outage_apologizes_and_offers_a_human() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_queued_lookup_holds_the_caller_instead_of_apologizing() {
+    let orders = Arc::new(QueuedOrders::new(2));
+    let a = Assistant::builder(MerchantDirectory::new(vec![merchant()]), orders.clone())
+        .demo_in_memory_records()
+        .clock(Arc::new(TokioClock::starting_at(t0())))
+        .build()
+        .unwrap();
+    let call = Call::new(&a, "CA-queued", Some(STRANGER_PHONE));
+    // The caller-ID lookup is speculative: it gives way, and the caller is
+    // simply asked for the order number.
+    call.rings()
+        .await
+        .hears("Please say or enter your order number")
+        .listens();
+    let held = call
+        .presses("1001")
+        .await
+        .hears("One moment while I look that up.");
+    assert_eq!(held.0.reply.next, Next::Continue);
+    assert!(!held.text().contains("trouble"), "{}", held.text());
+    let held = call.event(CallEventKind::Resumed).await.hears("One moment");
+    assert_eq!(held.0.reply.next, Next::Continue);
+    // Its turn came: the lookup goes on as if it had never waited.
+    call.event(CallEventKind::Resumed)
+        .await
+        .hears("ZIP code")
+        .never_hears_a_secret()
+        .listens();
+    call.presses("94105").await.hears("Thanks, Jane.");
+    let urgencies = orders.urgencies.lock().unwrap().clone();
+    use lumitalk_core::Urgency::{CallerWaiting, Speculative};
+    assert_eq!(
+        urgencies,
+        vec![Speculative, CallerWaiting, CallerWaiting, CallerWaiting]
+    );
+    let record = call.record().await;
+    assert!(
+        record
+            .turns
+            .iter()
+            .any(|t| t.input == lumitalk_core::TurnInput::Resumed),
+        "{:?}",
+        record.turns.iter().map(|t| &t.input).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lookup_queued_past_three_holds_apologizes_and_offers_a_human() {
+    let orders = Arc::new(QueuedOrders::new(10));
+    let a = Assistant::builder(MerchantDirectory::new(vec![merchant()]), orders)
+        .demo_in_memory_records()
+        .clock(Arc::new(TokioClock::starting_at(t0())))
+        .build()
+        .unwrap();
+    let call = Call::new(&a, "CA-queued-long", None);
+    call.rings().await;
+    call.presses("1001").await.hears("One moment");
+    call.event(CallEventKind::Resumed).await.hears("One moment");
+    call.event(CallEventKind::Resumed).await.hears("One moment");
+    call.event(CallEventKind::Resumed)
+        .await
+        .hears("I'm having trouble reaching our order system")
+        .hears("connect you with someone from our team")
+        .listens();
+    call.says("yes").await.gets_transferred_to(AGENT_PHONE);
+}
+
+#[tokio::test(start_paused = true)]
 async fn provider_retries_are_counted_per_turn_and_per_call() {
     use lumitalk_core::wrappers::{Retry, RetryPolicy};
     let orders = Retry::new(FlakyOrders::new(2), RetryPolicy::default()).with_seed(7);

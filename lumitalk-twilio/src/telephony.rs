@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use lumitalk_core::{
-    CallEvent, CallId, InboundRequest, RenderedReply, Reply, Telephony, TelephonyError,
-    WebhookError,
+    CallEvent, CallEventKind, CallId, InboundRequest, RenderedReply, Reply, Telephony,
+    TelephonyError, WebhookError,
 };
 use secrecy::SecretString;
 use url::Url;
@@ -168,6 +168,12 @@ impl Telephony for TwilioTelephony {
         let mut event = parse_params(kind, &params)?;
         if matches!(kind, WebhookKind::Gather | WebhookKind::Dial) {
             event.answers_turn = crate::twiml::turn_of(&request.url);
+        }
+        if kind == WebhookKind::Gather
+            && event.kind == CallEventKind::NoInput
+            && crate::twiml::is_resume(&request.url)
+        {
+            event.kind = CallEventKind::Resumed;
         }
         Ok(event)
     }

@@ -90,6 +90,12 @@ impl TwimlRenderer {
                 verbs.extend(prompts);
                 verbs.push(El::new("Hangup"));
             }
+            Next::Continue => {
+                verbs.extend(prompts);
+                let back = numbered(self.config.gather_url(), turn);
+                let sep = if back.contains('?') { '&' } else { '?' };
+                verbs.push(redirect_el(&format!("{back}{sep}{RESUME_PARAM}=1")));
+            }
         }
         document(&verbs)
     }
@@ -159,6 +165,18 @@ impl TwimlRenderer {
 
 /// The query parameter of a callback URL that names the reply it answers.
 pub const TURN_PARAM: &str = "turn";
+
+/// The query parameter that marks the gather URL a `<Redirect>` comes back to
+/// after a hold ([`Next::Continue`]): such a callback is a
+/// [`CallEventKind::Resumed`](lumitalk_core::CallEventKind::Resumed), not a
+/// silence.
+pub const RESUME_PARAM: &str = "resume";
+
+/// Whether a callback URL comes back from a hold (see [`RESUME_PARAM`]).
+pub fn is_resume(url: &url::Url) -> bool {
+    url.query_pairs()
+        .any(|(k, v)| k == RESUME_PARAM && v == "1")
+}
 
 /// `url` with `turn=N` added to its query.
 fn numbered(url: String, turn: Option<u32>) -> String {
@@ -396,6 +414,25 @@ mod tests {
              </Gather><Redirect method=\"POST\">https://bot.example.com/twilio/gather</Redirect></Response>"
         );
         assert_eq!(renderer().render(&reply), want);
+    }
+
+    #[test]
+    fn golden_continue_says_then_redirects_back_as_a_resume() {
+        let reply = Reply {
+            prompts: vec![say("One moment while I look that up.")],
+            next: Next::Continue,
+        };
+        let want = format!(
+            "{P}<Response><Say language=\"en-US\" voice=\"Polly.Joanna-Neural\">One moment while I look that up.</Say>\
+             <Redirect method=\"POST\">https://bot.example.com/twilio/gather?turn=4&amp;resume=1</Redirect></Response>"
+        );
+        assert_eq!(renderer().render_turn(&reply, 4), want);
+        let url = url::Url::parse("https://bot.example.com/twilio/gather?turn=4&resume=1").unwrap();
+        assert!(is_resume(&url));
+        assert_eq!(turn_of(&url), Some(4));
+        assert!(!is_resume(
+            &url::Url::parse("https://bot.example.com/twilio/gather?turn=4").unwrap()
+        ));
     }
 
     #[test]

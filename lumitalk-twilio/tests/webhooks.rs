@@ -98,6 +98,27 @@ fn empty_gather_on_gather_route_is_no_input() {
 }
 
 #[test]
+fn a_signed_redirect_back_from_a_hold_is_a_resume() {
+    let e = telephony()
+        .parse_webhook(&signed_post(
+            "https://example.com/twilio/gather?turn=3&resume=1",
+            INCOMING_BODY,
+        ))
+        .unwrap();
+    assert_eq!(e.kind, CallEventKind::Resumed);
+    assert_eq!(e.answers_turn, Some(3));
+    // Caller input on the same URL is still input (a resume carries none).
+    let body = format!("{INCOMING_BODY}&Digits=1001");
+    let e = telephony()
+        .parse_webhook(&signed_post(
+            "https://example.com/twilio/gather?turn=3&resume=1",
+            &body,
+        ))
+        .unwrap();
+    assert!(matches!(e.kind, CallEventKind::Input(_)));
+}
+
+#[test]
 fn dial_action_on_dial_route() {
     let body = format!("{INCOMING_BODY}&DialCallStatus=no-answer&DialCallSid=CA9");
     let e = telephony()

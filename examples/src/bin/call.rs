@@ -85,6 +85,7 @@ fn describe(next: &Next) -> String {
         }
         Next::Transfer(t) => format!("[transferring to {} ...]", t.to),
         Next::HangUp => "[hangs up]".to_string(),
+        Next::Continue => "[holding: back in a moment]".to_string(),
     }
 }
 
@@ -141,6 +142,8 @@ async fn main() -> ExitCode {
         println!("           {}", describe(&outcome.reply.next));
         let next_kind = match &outcome.reply.next {
             Next::HangUp => break,
+            // The carrier comes straight back after a hold.
+            Next::Continue => CallEventKind::Resumed,
             Next::Transfer(_) => {
                 // In the simulator the human always answers.
                 CallEventKind::TransferEnded(lumitalk_core::TransferOutcome::Answered)

@@ -14,6 +14,7 @@ use super::voice::Spoken;
 use crate::clock::ms_since;
 use crate::conversation::{Input, Lookup, Speak};
 use crate::domain::{Classification, ClassifyContext, Intent, Merchant, Timestamp, Utterance};
+use crate::provider::{Urgency, with_urgency};
 use crate::store::ProviderFailure;
 use crate::wrappers::Answer;
 
@@ -108,9 +109,10 @@ impl Inner {
         &'a self,
         merchant: &'a Merchant,
         lookup: Lookup,
+        urgency: Urgency,
         deadline: Timestamp,
     ) -> BoxFuture<'a, Done> {
-        Box::pin(async move {
+        Box::pin(with_urgency(urgency, async move {
             let started = self.clock.now();
             let (orders, clock) = (&self.orders, &*self.clock);
             let span = observe::lookup_span(orders.name(), &lookup);
@@ -145,7 +147,7 @@ impl Inner {
                 failures,
                 ms: ms_since(clock, started),
             }))
-        })
+        }))
     }
 
     pub(crate) fn speech_job<'a>(

@@ -69,6 +69,7 @@ fn event_name(kind: &CallEventKind) -> &'static str {
         CallEventKind::Input(Utterance::Speech { .. }) => "speech",
         CallEventKind::Input(Utterance::Digits { .. }) => "digits",
         CallEventKind::NoInput => "no_input",
+        CallEventKind::Resumed => "resumed",
         CallEventKind::TransferEnded(_) => "transfer_ended",
         CallEventKind::Status(_) => "status",
     }

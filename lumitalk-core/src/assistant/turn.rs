@@ -23,7 +23,7 @@ use crate::conversation::{
     Action, Context, Conversation, Effect, Event, Input, Limits, Lookup, Speak, phrases,
 };
 use crate::domain::{AudioId, Classification, ExpectedEntity, Merchant, MerchantId, Utterance};
-use crate::provider::{Cacheability, CallEvent, CallEventKind};
+use crate::provider::{Cacheability, CallEvent, CallEventKind, Urgency};
 use crate::reply::{ListenSpec, Next, Prompt, Reply};
 use crate::store::{CallOutcome, CallStart, SessionSave, TurnInput, TurnRecord, TurnTimings};
 
@@ -195,12 +195,18 @@ impl<'a> Turn<'a> {
                 Action::Listen(spec) => self.terminal = Some(Next::Listen(spec)),
                 Action::Transfer(spec) => self.terminal = Some(Next::Transfer(spec)),
                 Action::HangUp => self.terminal = Some(Next::HangUp),
+                Action::Continue => self.terminal = Some(Next::Continue),
                 Action::Effect(Effect::Classify { utterance, context }) => {
                     let job = inner.classify_job(utterance, context, deadline);
                     jobs.push((self.pool.push(job), None));
                 }
                 Action::Effect(Effect::Lookup(lookup)) => {
-                    let job = inner.lookup_job(merchant, lookup.clone(), deadline);
+                    let urgency = if self.conv.is_speculative(&lookup) {
+                        Urgency::Speculative
+                    } else {
+                        Urgency::CallerWaiting
+                    };
+                    let job = inner.lookup_job(merchant, lookup.clone(), urgency, deadline);
                     jobs.push((self.pool.push(job), Some(lookup)));
                 }
                 Action::Effect(Effect::Record(event)) => self.events.push(event),
@@ -437,6 +443,7 @@ fn event_input(kind: &CallEventKind) -> Input {
     match kind {
         CallEventKind::Input(u) => Input::from(u.clone()),
         CallEventKind::TransferEnded(o) => Input::TransferEnded(*o),
+        CallEventKind::Resumed => Input::Resumed,
         _ => Input::NoInput,
     }
 }
@@ -451,6 +458,7 @@ fn turn_input(kind: &CallEventKind) -> TurnInput {
             digits: digits.clone(),
         },
         CallEventKind::NoInput => TurnInput::NoInput,
+        CallEventKind::Resumed => TurnInput::Resumed,
         CallEventKind::TransferEnded(outcome) => TurnInput::TransferEnded { outcome: *outcome },
         _ => TurnInput::CallStarted,
     }

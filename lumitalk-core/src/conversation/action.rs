@@ -21,6 +21,10 @@ pub enum Action {
     Transfer(TransferSpec),
     /// Then hang up. Ends the turn.
     HangUp,
+    /// Then come straight back without listening (the carrier redirects and
+    /// the driver feeds [`Input::Resumed`](super::Input::Resumed)): the caller
+    /// was told to hold on while a lookup waits. Ends the turn.
+    Continue,
     /// Run this effect.
     Effect(Effect),
 }
@@ -30,7 +34,7 @@ impl Action {
     pub fn is_terminal(&self) -> bool {
         matches!(
             self,
-            Action::Listen(_) | Action::Transfer(_) | Action::HangUp
+            Action::Listen(_) | Action::Transfer(_) | Action::HangUp | Action::Continue
         )
     }
 }

@@ -64,6 +64,9 @@ pub enum Input {
     Digits(String),
     /// A listen ended with nothing heard.
     NoInput,
+    /// The carrier came back after an [`Action::Continue`](super::Action::Continue)
+    /// (the caller was told to hold on): carry on with what was held.
+    Resumed,
     /// The classifier's answer to a [`Effect::Classify`](super::Effect::Classify).
     Classified(Classification),
     /// The classifier failed or timed out; `fallback` is the offline classifier's answer.
@@ -133,6 +136,7 @@ impl fmt::Debug for Input {
             ),
             Input::Digits(d) => write!(f, "Digits({} keys)", d.len()),
             Input::NoInput => f.write_str("NoInput"),
+            Input::Resumed => f.write_str("Resumed"),
             Input::Classified(c) => f.debug_tuple("Classified").field(c).finish(),
             Input::ClassificationFailed { fallback } => f
                 .debug_struct("ClassificationFailed")

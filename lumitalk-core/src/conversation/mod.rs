@@ -107,6 +107,7 @@
 //! | the orders of a listable phone | one: `OfferOrder`; several: `ChooseOrder` | the same; locked out: offer a human |
 //! | the orders of a given phone, with its challenge answer | (none asked) | the postal code of one: answer; of several: `ChooseOrder`; an order number of that phone: check the caller; else a wrong answer, as in `Verify` (the same whether or not the phone has orders) |
 //! | nothing found | `AskOrder` | "I couldn't find ...", `AskOrder` counting a miss; [`Limits::max_not_found`] misses: offer a human |
+//! | queued (`RateLimited`: the order system's rate limit is spent for now) | `AskOrder` | "One moment while I look that up" and [`Action::Continue`]; on [`Input::Resumed`] the same lookup again; a fourth time: as failed |
 //! | failed, timed out | `AskOrder` | "I'm having trouble reaching our order system", offer a human |
 //!
 //! **Everything else**, in any phase:
@@ -115,6 +116,7 @@
 //! |---|---|
 //! | [`Input::CallStarted`] | starts over: greets (or apologizes, `resumed`), then `Greeting` with a lookup of the caller ID's orders when they may be named, else `AskOrder` |
 //! | [`Input::Classified`], [`Input::ClassificationFailed`] | judges the waiting speech as caller input (above), in the phase it arrived in; a lookup guessed from the raw words is dropped unless meant; with no speech waiting: ignored |
+//! | [`Input::Resumed`] | after a hold: the held lookup again (results as above); nothing held: the question again |
 //! | [`Input::Deadline`] | speech never classified: unclear; a lookup never answered: failed (above); nothing pending: nothing |
 //! | [`Input::TransferEnded`] | in `Transferring`: answered, goodbye, end `Transferred`; caller hung up, end `Abandoned`; busy, no answer, failed: "no one from our team could take your call", a callback, end. In `Ended`: goodbye, hang up. In `New`: apologizes, `AskOrder`. Elsewhere: the question again |
 //! | [`Input::CallEnded`] | `Ended` (`Transferred` while transferring, `Resolved` if answered, else `Abandoned`), with only a `Record`; already ended: nothing |

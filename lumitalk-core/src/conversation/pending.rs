@@ -2,15 +2,20 @@
 //! speculative lookup of an order number guessed from the raw words), lookups,
 //! results that arrive early, late or not at all.
 
+use super::action::Action;
 use super::action::{Effect, EscalationReason};
 use super::caller::{Caller, spoken_phone};
 use super::input::{Input, Lookup};
 use super::phase::Phase;
-use super::state::{Heard, Pending, PendingLookup};
+use super::state::{Answers, Heard, Held, Pending, PendingLookup};
 use super::summary::Origin;
 use super::turn::{Ask, Turn, Want};
 use crate::domain::{Classification, ClassifyContext, OrderNumber, Utterance};
 use crate::error::ErrorKind;
+
+/// How many times in a row a caller is asked to hold on for one lookup
+/// before hearing that the order system cannot be reached.
+pub(crate) const MAX_HOLDS: u8 = 3;
 
 impl Turn<'_> {
     /// Speech: asks for its classification, and, when the caller is likely giving
@@ -119,6 +124,16 @@ impl Turn<'_> {
         let origin = pl.origin;
         let answers = p.lookup.take().and_then(|pl| pl.answers);
         p.early_result = None;
+        if let Input::LookupFailed {
+            lookup,
+            kind: ErrorKind::RateLimited,
+        } = &input
+            && !matches!(phase, Phase::Greeting)
+            && let Some(held) = self.next_hold(lookup, origin, answers.as_ref())
+        {
+            return self.hold(phase, held);
+        }
+        self.call.held = None;
         match (input, answers) {
             // Nothing under the caller ID: just ask for the order number.
             (Input::LookupFailed { .. }, _) if matches!(phase, Phase::Greeting) => {
@@ -151,6 +166,49 @@ impl Turn<'_> {
             }
             _ => phase,
         }
+    }
+
+    /// The hold to make for a lookup the order system queued (its rate limit
+    /// is spent for now): `None` once the caller has held [`MAX_HOLDS`] times
+    /// for it, when the failure is answered as any other.
+    fn next_hold(
+        &self,
+        lookup: &Lookup,
+        origin: Origin,
+        answers: Option<&Answers>,
+    ) -> Option<Held> {
+        let holds = match &self.call.held {
+            Some(h) if &h.lookup == lookup => h.holds,
+            _ => 0,
+        };
+        (holds < MAX_HOLDS).then(|| Held {
+            lookup: lookup.clone(),
+            origin,
+            answers: answers.map(|a| a.0.clone()),
+            holds: holds + 1,
+        })
+    }
+
+    /// "One moment while I look that up", and straight back
+    /// ([`Action::Continue`]): the lookup is asked again then.
+    fn hold(&mut self, phase: Phase, held: Held) -> Phase {
+        self.call.held = Some(held);
+        self.shared(self.p.hold_on());
+        self.actions.push(Action::Continue);
+        phase
+    }
+
+    /// The carrier came back after a hold: the held lookup is asked again; with
+    /// nothing held, the question is asked again.
+    pub(crate) fn on_resumed(&mut self, phase: Phase) -> Phase {
+        let Some(held) = self.call.held.clone() else {
+            return self.ask(phase, Ask::First);
+        };
+        self.request_lookup(held.lookup, held.origin, Want::Needed);
+        if let Some(pl) = self.pending.as_mut().and_then(|p| p.lookup.as_mut()) {
+            pl.answers = held.answers.map(Answers);
+        }
+        phase
     }
 
     /// Asks for a lookup, or keeps waiting for the same one already in flight.

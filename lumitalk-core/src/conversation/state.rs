@@ -61,6 +61,36 @@ pub(crate) struct Call {
     /// of these prove nothing about an order.
     #[serde(rename = "g", default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) given_phones: Vec<PhoneNumber>,
+    /// A lookup the caller was asked to hold on for: asked again when the
+    /// carrier comes back ([`Input::Resumed`]).
+    #[serde(rename = "h", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) held: Option<Held>,
+}
+
+/// A lookup that waits its turn at the order system, kept over one
+/// "one moment" reply.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Held {
+    #[serde(rename = "l")]
+    pub(crate) lookup: Lookup,
+    #[serde(rename = "o")]
+    pub(crate) origin: Origin,
+    /// The challenge answer kept with a phone number's lookup.
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) answers: Option<String>,
+    /// Holds so far for this lookup.
+    #[serde(rename = "n")]
+    pub(crate) holds: u8,
+}
+
+impl std::fmt::Debug for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Held")
+            .field("lookup", &self.lookup)
+            .field("origin", &self.origin)
+            .field("holds", &self.holds)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Phone numbers and verified orders remembered per call.
@@ -193,6 +223,19 @@ impl Conversation {
             .as_ref()
             .and_then(|p| p.lookup.as_ref())
             .is_some_and(|p| &p.lookup == lookup)
+    }
+
+    /// Whether `lookup` only might help: a guess from words still being
+    /// classified, or the caller ID's orders fetched at pick-up. A driver may
+    /// let such a lookup give way to ones a caller waits for; if it fails, the
+    /// caller is simply asked for the order number.
+    pub fn is_speculative(&self, lookup: &Lookup) -> bool {
+        let guess = self
+            .pending
+            .as_ref()
+            .and_then(|p| p.lookup.as_ref())
+            .is_some_and(|p| &p.lookup == lookup && p.speculative);
+        guess || matches!(self.phase, Phase::Greeting)
     }
 
     /// Whether the call is over.

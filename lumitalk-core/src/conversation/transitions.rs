@@ -97,6 +97,7 @@ impl Turn<'_> {
             }
             Input::Digits(d) => self.caller_turn(phase, Said::Keys(d)),
             Input::NoInput => self.caller_turn(phase, Said::Nothing),
+            Input::Resumed => self.on_resumed(phase),
             Input::Classified(c) | Input::ClassificationFailed { fallback: c } => {
                 self.on_classified(phase, c)
             }
@@ -167,6 +168,7 @@ impl Turn<'_> {
             other => other,
         };
         *self.pending = None;
+        self.call.held = None;
         self.call.turns = self.call.turns.saturating_add(1);
         let limits = self.ctx.limits;
         let transferring = matches!(phase, Phase::Transferring);

@@ -63,6 +63,8 @@ pub enum SimulatedKind {
         digits: String,
     },
     NoInput,
+    /// The carrier came back after a `continue` reply.
+    Resumed,
     TransferEnded {
         outcome: TransferOutcome,
     },
@@ -209,6 +211,7 @@ impl Telephony for SimulatedTelephony {
             }
             SimulatedKind::Digits { digits } => CallEventKind::Input(Utterance::digits(digits)),
             SimulatedKind::NoInput => CallEventKind::NoInput,
+            SimulatedKind::Resumed => CallEventKind::Resumed,
             SimulatedKind::TransferEnded { outcome } => CallEventKind::TransferEnded(outcome),
             SimulatedKind::Status { status } => CallEventKind::Status(status),
         };

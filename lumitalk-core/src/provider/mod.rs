@@ -4,6 +4,7 @@ mod classifier;
 mod order_source;
 mod speech;
 mod telephony;
+mod urgency;
 
 pub use classifier::IntentClassifier;
 pub use order_source::OrderSource;
@@ -12,3 +13,4 @@ pub use telephony::{
     CallEvent, CallEventKind, CallStatus, InboundRequest, RenderedReply, Telephony,
     TransferOutcome, WebhookError,
 };
+pub use urgency::{Urgency, urgency, with_urgency};

@@ -38,10 +38,18 @@ pub trait OrderSource: Send + Sync + std::fmt::Debug + 'static {
         phone: &PhoneNumber,
         limit: usize,
     ) -> Result<Vec<Order>, OrderSourceError>;
+
+    /// Drops whatever the source keeps of `phone`'s orders for `merchant`
+    /// (a short-lived answer cache), on a privacy deletion of that caller.
+    /// Sources that keep nothing need not implement it.
+    fn forget_cached(&self, merchant: &MerchantId, phone: &PhoneNumber) {
+        let _ = (merchant, phone);
+    }
 }
 
 crate::forward::forward_to_inner!(OrderSource for [Arc, Box] {
     fn name(&self) -> &'static str;
+    fn forget_cached(&self, merchant: &MerchantId, phone: &PhoneNumber) -> ();
     async fn order_by_number(
         &self,
         merchant: &MerchantId,

@@ -87,6 +87,9 @@ pub enum CallEventKind {
     Input(Utterance),
     /// A listen ended with nothing heard.
     NoInput,
+    /// The carrier came back after a [`Next::Continue`](crate::reply::Next::Continue)
+    /// reply, with no caller input.
+    Resumed,
     /// A transfer ended.
     TransferEnded(TransferOutcome),
     /// A status callback (e.g. the caller hung up).

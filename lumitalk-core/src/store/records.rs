@@ -38,6 +38,8 @@ pub enum TurnInput {
     },
     /// Nothing was heard.
     NoInput,
+    /// The carrier came back after the caller was asked to hold on.
+    Resumed,
     /// A transfer ended.
     TransferEnded {
         /// How.
@@ -59,6 +61,7 @@ impl fmt::Debug for TurnInput {
             }
             TurnInput::Digits { digits } => write!(f, "Digits({} keys)", digits.len()),
             TurnInput::NoInput => f.write_str("NoInput"),
+            TurnInput::Resumed => f.write_str("Resumed"),
             TurnInput::TransferEnded { outcome } => write!(f, "TransferEnded({outcome:?})"),
         }
     }

@@ -142,6 +142,10 @@ impl<P: OrderSource, S: OrderSource> OrderSource for Fallback<P, S> {
     fn name(&self) -> &'static str {
         self.primary.name()
     }
+    fn forget_cached(&self, merchant: &MerchantId, phone: &PhoneNumber) {
+        self.primary.forget_cached(merchant, phone);
+        self.secondary.forget_cached(merchant, phone);
+    }
     async fn order_by_number(
         &self,
         merchant: &MerchantId,

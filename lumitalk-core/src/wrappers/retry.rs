@@ -226,6 +226,9 @@ impl<T: OrderSource> OrderSource for Retry<T> {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
+    fn forget_cached(&self, merchant: &MerchantId, phone: &PhoneNumber) {
+        self.inner.forget_cached(merchant, phone);
+    }
     async fn order_by_number(
         &self,
         merchant: &MerchantId,

@@ -50,6 +50,9 @@ impl OrderSource for RoutedOrderSource {
     fn name(&self) -> &'static str {
         self.default.name()
     }
+    fn forget_cached(&self, merchant: &MerchantId, phone: &PhoneNumber) {
+        self.source(merchant).forget_cached(merchant, phone);
+    }
 
     async fn order_by_number(
         &self,

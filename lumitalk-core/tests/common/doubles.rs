@@ -241,3 +241,64 @@ impl OrderSource for FlakyOrders {
         self.inner.recent_orders_by_phone(m, p, limit).await
     }
 }
+
+/// The demo orders behind a queue: the first `queued` lookups a caller waits
+/// for answer `RateLimited` (their turn at the order system has not come), and
+/// speculative ones always do. Records the urgency of every lookup.
+#[derive(Debug)]
+pub struct QueuedOrders {
+    queued: AtomicUsize,
+    pub urgencies: Mutex<Vec<lumitalk_core::Urgency>>,
+    inner: lumitalk_core::memory::DemoOrderStore,
+}
+
+impl QueuedOrders {
+    pub fn new(queued: usize) -> Self {
+        QueuedOrders {
+            queued: AtomicUsize::new(queued),
+            urgencies: Mutex::new(Vec::new()),
+            inner: lumitalk_core::memory::DemoOrderStore::new(super::orders()),
+        }
+    }
+
+    fn wait_turn(&self) -> Result<(), OrderSourceError> {
+        let urgency = lumitalk_core::urgency();
+        self.urgencies.lock().unwrap().push(urgency);
+        let left = self.queued.load(Ordering::Relaxed);
+        if urgency == lumitalk_core::Urgency::CallerWaiting && left == 0 {
+            return Ok(());
+        }
+        if urgency == lumitalk_core::Urgency::CallerWaiting {
+            self.queued.store(left - 1, Ordering::Relaxed);
+        }
+        Err(OrderSourceError::RateLimited {
+            provider: "queued-orders",
+            retry_after: Some(Duration::from_secs(5)),
+            message: "queued behind the shop's rate limit".into(),
+        })
+    }
+}
+
+#[async_trait]
+impl OrderSource for QueuedOrders {
+    fn name(&self) -> &'static str {
+        "queued-orders"
+    }
+    async fn order_by_number(
+        &self,
+        m: &MerchantId,
+        n: &OrderNumber,
+    ) -> Result<Option<Order>, OrderSourceError> {
+        self.wait_turn()?;
+        self.inner.order_by_number(m, n).await
+    }
+    async fn recent_orders_by_phone(
+        &self,
+        m: &MerchantId,
+        p: &PhoneNumber,
+        limit: usize,
+    ) -> Result<Vec<Order>, OrderSourceError> {
+        self.wait_turn()?;
+        self.inner.recent_orders_by_phone(m, p, limit).await
+    }
+}

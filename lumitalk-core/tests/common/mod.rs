@@ -296,6 +296,8 @@ pub enum Next {
     Listen,
     Transfer(TransferSpec),
     HangUp,
+    /// Hold on: the carrier comes straight back with `Input::Resumed`.
+    Continue,
     /// Nothing terminal: a bug (or CallEnded).
     Nothing,
 }
@@ -305,6 +307,8 @@ pub enum Next {
 pub enum Providers {
     Up,
     LookupDown,
+    /// Every lookup waits its turn at a spent rate limit.
+    LookupQueued,
     ClassifierDown,
 }
 
@@ -404,6 +408,7 @@ impl MachineSim {
                     Action::Listen(_) => next = Next::Listen,
                     Action::Transfer(t) => next = Next::Transfer(t),
                     Action::HangUp => next = Next::HangUp,
+                    Action::Continue => next = Next::Continue,
                     Action::Effect(Effect::Record(e)) => {
                         if e == lumitalk_core::conversation::Event::Verified {
                             self.verified = true;
@@ -435,6 +440,7 @@ impl MachineSim {
                     Action::Listen(_) => next = Next::Listen,
                     Action::Transfer(t) => next = Next::Transfer(t),
                     Action::HangUp => next = Next::HangUp,
+                    Action::Continue => next = Next::Continue,
                     _ => {}
                 }
             }
@@ -449,6 +455,12 @@ impl MachineSim {
             return Input::LookupFailed {
                 lookup,
                 kind: lumitalk_core::ErrorKind::Unavailable,
+            };
+        }
+        if self.providers == Providers::LookupQueued {
+            return Input::LookupFailed {
+                lookup,
+                kind: lumitalk_core::ErrorKind::RateLimited,
             };
         }
         let found: Vec<Order> = match &lookup {

@@ -75,6 +75,9 @@ pub trait Phrases: Send + Sync + fmt::Debug {
     fn ask_order_again(&self) -> &'static str;
     /// The order system is failing.
     fn lookup_failed(&self) -> &'static str;
+    /// While a lookup waits its turn at the order system: "One moment while I
+    /// look that up." (never an apology: nothing failed).
+    fn hold_on(&self) -> &'static str;
     /// The verification challenge for the checks available.
     fn challenge(&self, checks: &Checks, rephrase: bool) -> &'static str;
     /// The challenge for a phone number the caller gave, before any of its orders

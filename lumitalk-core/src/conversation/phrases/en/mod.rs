@@ -141,6 +141,10 @@ impl Phrases for English {
         "I'm sorry, I'm having trouble reaching our order system right now."
     }
 
+    fn hold_on(&self) -> &'static str {
+        "One moment while I look that up."
+    }
+
     fn challenge(&self, checks: &Checks, rephrase: bool) -> &'static str {
         match (
             checks.postal_code.is_some(),

@@ -235,7 +235,8 @@ impl Assistant {
         self.inner.voice.cache_stats()
     }
 
-    /// Forgets the lockout count kept about `caller`: part of a privacy deletion.
+    /// Forgets the lockout count and the cached order answers kept about
+    /// `caller`: part of a privacy deletion.
     ///
     /// # Errors
     /// The lockout store's.
@@ -243,6 +244,10 @@ impl Assistant {
         &self,
         caller: &crate::domain::PhoneNumber,
     ) -> Result<(), crate::error::StoreError> {
+        // Answers an order source keeps for a few seconds go too.
+        for merchant in self.inner.merchants.iter() {
+            self.inner.orders.forget_cached(&merchant.id, caller);
+        }
         let key = LockoutKey::Caller(caller.clone());
         self.inner.lockout_store.forget(&key).await
     }

@@ -58,7 +58,8 @@ async fn webhook(State(state): State<AppState>, req: Request, route: &'static st
     };
     let started = Instant::now();
     let outcome = state.assistant.handle(event).await;
-    metrics::turn(&outcome, started.elapsed());
+    let records = state.assistant.records().name();
+    metrics::turn(&outcome, started.elapsed(), records);
     state.health.note_failures(&outcome.errors);
     let rendered = match outcome.turn {
         Some(turn) => state.telephony.render_turn(&outcome.reply, turn),

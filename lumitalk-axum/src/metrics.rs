@@ -79,8 +79,10 @@ pub(crate) fn webhook(route: &'static str, status: u16) {
 }
 
 /// Records a finished turn: `turn` measured by the server to the microsecond;
-/// stage times come from the assistant in whole milliseconds.
-pub(crate) fn turn(outcome: &TurnOutcome, turn: Duration) {
+/// stage times come from the assistant in whole milliseconds. Failures of the
+/// store named `record_store` also count as record-store failures, whatever
+/// store it is (SQLite, PostgreSQL, memory, an integrator's own).
+pub(crate) fn turn(outcome: &TurnOutcome, turn: Duration, record_store: &str) {
     let merchant = outcome.merchant.as_str().to_string();
     if outcome.replayed {
         // A duplicate delivery answered from the session: not a turn.
@@ -108,7 +110,7 @@ pub(crate) fn turn(outcome: &TurnOutcome, turn: Duration) {
             "merchant" => merchant.clone()
         )
         .increment(1);
-        if e.provider.ends_with("records") || e.provider == "sqlite" {
+        if e.provider == record_store {
             metrics::counter!("lumitalk_record_store_failures_total").increment(1);
         }
     }

@@ -79,6 +79,33 @@ fn a_real_provider_without_the_twilio_token_is_refused() {
 }
 
 #[test]
+fn demo_mode_refuses_a_real_shopify_store() {
+    let shop = [
+        ("SHOPIFY_SHOP", "acme.myshopify.com"),
+        ("SHOPIFY_ACCESS_TOKEN", "shpat_live_secret_value"),
+    ];
+    let err = Settings::from_source(&env(&shop)).unwrap_err();
+    assert!(err.names("TWILIO_AUTH_TOKEN"), "{err}");
+    assert!(err.to_string().contains("SHOPIFY"), "{err}");
+    assert!(!err.to_string().contains("shpat_live_secret_value"), "secret leaked");
+    // A merchants file naming a shop is just as real.
+    let file = std::env::temp_dir().join(format!("lumitalk-demo-shop-{}.toml", std::process::id()));
+    std::fs::write(
+        &file,
+        "[[merchants]]\nid = \"acme\"\nname = \"Acme\"\nnumbers = [\"+14155550100\"]\n\
+         [merchants.shopify]\nshop = \"acme.myshopify.com\"\naccess_token_env = \"ACME_TOKEN\"\n",
+    )
+    .unwrap();
+    let path = file.display().to_string();
+    let mut vars = env(&[("ACME_TOKEN", "shpat_x")]);
+    vars.insert("LUMITALK_CONFIG", Box::leak(path.into_boxed_str()));
+    let refused = Settings::from_source(&vars);
+    let _ = std::fs::remove_file(&file);
+    let err = refused.unwrap_err();
+    assert!(err.names("TWILIO_AUTH_TOKEN"), "{err}");
+}
+
+#[test]
 fn half_a_provider_is_an_error_not_demo_mode() {
     let with_token = |pairs: &[(&'static str, &'static str)]| {
         let mut e = env(pairs);

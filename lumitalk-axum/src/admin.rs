@@ -1,6 +1,7 @@
-//! The admin API: privacy requests (export, delete), retention purge and legal
-//! holds, behind a bearer token compared in constant time (or the integrator's
-//! own authentication, see [`LumiTalkBuilder::admin_without_token`]).
+//! The admin API: privacy requests (export, delete), retention purge, legal
+//! holds and the pending Shopify data requests ([`data_requests`]), behind a
+//! bearer token compared in constant time (or the integrator's own
+//! authentication, see [`LumiTalkBuilder::admin_without_token`]).
 //!
 //! [`LumiTalkBuilder::admin_without_token`]: crate::LumiTalkBuilder::admin_without_token
 
@@ -16,6 +17,8 @@ use serde_json::json;
 use crate::admin_auth::Check;
 use crate::service::{AdminAuth, AppState};
 
+pub(crate) mod data_requests;
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route(
@@ -27,6 +30,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/admin/calls/{call_id}/legal-hold",
             put(set_hold).delete(release_hold),
         )
+        .merge(data_requests::router())
 }
 
 /// Why an admin request was refused.
@@ -147,9 +151,13 @@ async fn delete_caller(
 }
 
 /// What a deletion did, as the admin API and compliance webhooks report it:
-/// records on legal hold are kept and counted.
+/// records on legal hold are kept and counted (`{"deleted": n, "held": m}`;
+/// `deleted_records` and `held_records` say the same, for clients written
+/// before those keys).
 pub(crate) fn deleted_json(d: &lumitalk_core::Deleted) -> serde_json::Value {
     json!({
+        "deleted": d.records,
+        "held": d.held,
         "deleted_records": d.records,
         "deleted_audio": d.audio.len(),
         "held_records": d.held,

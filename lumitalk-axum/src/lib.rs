@@ -9,7 +9,7 @@
 //!   intake, and `GET /audio/{id}`, which streams synthesized speech as it is
 //!   produced;
 //! - an **admin router** (privacy export and delete, legal holds, retention
-//!   purge) to mount on an internal listener or behind your own auth;
+//!   purge, pending Shopify data requests) to mount on an internal listener or behind your own auth;
 //! - the **Shopify compliance** router (`customers/data_request`,
 //!   `customers/redact`, `shop/redact`);
 //! - **`/healthz`** (liveness) and **`/readyz`** (the stores answer; recently

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use lumitalk_core::assistant::Assistant;
 use lumitalk_core::privacy::Privacy;
-use lumitalk_core::{DEFAULT_RETENTION, MerchantId, Telephony};
+use lumitalk_core::{DEFAULT_RETENTION, MerchantId, OrderSource, Telephony};
 use lumitalk_twilio::TwilioTelephony;
 use secrecy::SecretString;
 use url::Url;
@@ -32,6 +32,10 @@ pub(crate) struct Shared {
     pub(crate) schedule: JobSchedule,
     pub(crate) local_only: bool,
     pub(crate) seen_webhooks: crate::shopify::SeenWebhooks,
+    /// Where `customers/redact` resolves `orders_to_redact` to order numbers.
+    pub(crate) compliance_orders: Option<Arc<dyn OrderSource>>,
+    /// `customers/data_request` exports waiting for the operator (per process).
+    pub(crate) data_requests: crate::admin::data_requests::DataRequests,
 }
 
 impl std::fmt::Debug for Shared {
@@ -53,7 +57,7 @@ pub(crate) type AppState = Arc<Shared>;
 /// | piece | routes |
 /// |---|---|
 /// | [`carrier_router`](Self::carrier_router) | `POST /twilio/voice` (and `GET`), `/twilio/gather`, `/twilio/dial`, `/twilio/status`, `GET /audio/{id}` |
-/// | [`admin_router`](Self::admin_router) | `GET`/`DELETE /admin/callers/{phone}`, `POST /admin/retention/purge`, `PUT`/`DELETE /admin/calls/{call_id}/legal-hold` |
+/// | [`admin_router`](Self::admin_router) | `GET`/`DELETE /admin/callers/{phone}`, `POST /admin/retention/purge`, `PUT`/`DELETE /admin/calls/{call_id}/legal-hold`, `GET /admin/data-requests`, `GET /admin/data-requests/{id}` |
 /// | [`shopify_router`](Self::shopify_router) | `POST /shopify/webhooks` (the mandatory compliance topics) |
 /// | [`health_router`](Self::health_router) | `GET /healthz` (liveness), `GET /readyz` (readiness) |
 /// | [`metrics_router`](Self::metrics_router) | `GET /metrics` (feature `prometheus`) |
@@ -206,6 +210,7 @@ pub struct LumiTalkBuilder {
     admin: AdminChoice,
     shopify_secret: Option<SecretString>,
     shops: HashMap<String, MerchantId>,
+    compliance_orders: Option<Arc<dyn OrderSource>>,
     metrics_endpoint: Option<MetricsEndpoint>,
     default_retention: Duration,
     schedule: JobSchedule,
@@ -250,6 +255,7 @@ impl LumiTalkBuilder {
             admin: AdminChoice::Off,
             shopify_secret: None,
             shops: HashMap::new(),
+            compliance_orders: None,
             metrics_endpoint: None,
             default_retention: DEFAULT_RETENTION,
             schedule: JobSchedule::default(),
@@ -288,7 +294,8 @@ impl LumiTalkBuilder {
 
     /// Turns the Shopify compliance webhooks on, HMAC-checked with the app's
     /// secret. `shops` maps each shop domain (`acme.myshopify.com`) to the
-    /// merchant it belongs to; with a single merchant every shop maps to it.
+    /// merchant it belongs to. Only these shops are acted on: a webhook from
+    /// any other shop is answered 200 and changes nothing.
     pub fn shopify_compliance(
         mut self,
         secret: SecretString,
@@ -299,6 +306,16 @@ impl LumiTalkBuilder {
             .into_iter()
             .map(|(shop, m)| (crate::shopify::normalize_shop(&shop), m))
             .collect();
+        self
+    }
+
+    /// The order source `customers/redact` resolves its `orders_to_redact`
+    /// (Shopify order ids) through, among the customer's recent orders, so
+    /// the lockout entries of those orders are forgotten; usually the one the
+    /// assistant was built with. Without it, only the caller's own lockout
+    /// entry is forgotten (order entries still end with their window).
+    pub fn compliance_order_source(mut self, orders: Arc<dyn OrderSource>) -> Self {
+        self.compliance_orders = Some(orders);
         self
     }
 
@@ -356,6 +373,8 @@ impl LumiTalkBuilder {
                 schedule: self.schedule,
                 local_only: self.local_only,
                 seen_webhooks: Default::default(),
+                compliance_orders: self.compliance_orders,
+                data_requests: Default::default(),
             }),
         })
     }

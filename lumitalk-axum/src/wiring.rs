@@ -114,7 +114,7 @@ impl Deployment {
                 .map(|m| m.merchant.clone())
                 .collect(),
         );
-        let mut builder = Assistant::builder(directory, orders)
+        let mut builder = Assistant::builder(directory, orders.clone())
             .classifier(classifier)
             .fallback_classifier(Arc::new(KeywordClassifier::new()))
             .sessions(sessions)
@@ -141,7 +141,9 @@ impl Deployment {
             lumitalk = lumitalk.admin_token(token.clone());
         }
         if let Some(secret) = &settings.shopify_api_secret {
-            lumitalk = lumitalk.shopify_compliance(secret.clone(), shops);
+            lumitalk = lumitalk
+                .shopify_compliance(secret.clone(), shops)
+                .compliance_order_source(orders);
         }
         if !signatures_verified {
             lumitalk = lumitalk.local_requests_only();

@@ -87,7 +87,10 @@ fn demo_mode_refuses_a_real_shopify_store() {
     let err = Settings::from_source(&env(&shop)).unwrap_err();
     assert!(err.names("TWILIO_AUTH_TOKEN"), "{err}");
     assert!(err.to_string().contains("SHOPIFY"), "{err}");
-    assert!(!err.to_string().contains("shpat_live_secret_value"), "secret leaked");
+    assert!(
+        !err.to_string().contains("shpat_live_secret_value"),
+        "secret leaked"
+    );
     // A merchants file naming a shop is just as real.
     let file = std::env::temp_dir().join(format!("lumitalk-demo-shop-{}.toml", std::process::id()));
     std::fs::write(

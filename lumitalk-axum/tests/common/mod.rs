@@ -81,6 +81,26 @@ impl TestServer {
         }
     }
 
+    /// Serves a server the test builds itself through the library (its own
+    /// stores, to inspect or fail on purpose): `build` gets the base URL
+    /// (`http://127.0.0.1:port`), which is also the public URL.
+    pub async fn serve(build: impl FnOnce(&str) -> lumitalk_axum::LumiTalk) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = build(&base).router::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        TestServer {
+            public: base.clone(),
+            base,
+            pass_prefix_through: false,
+            client: reqwest::Client::new(),
+            // No database: nothing to remove on drop.
+            db: std::env::temp_dir().join(unique("lumitalk-test-none")),
+        }
+    }
+
     /// The URL the server sees for a public URL (what the proxy forwards to).
     pub fn local(&self, public_url: &str) -> String {
         let route = public_url.strip_prefix(&self.public).unwrap_or(public_url);

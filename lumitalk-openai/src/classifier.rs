@@ -172,3 +172,222 @@ fn interpret(
         latency_ms: Some(u32::try_from(latency.as_millis()).unwrap_or(u32::MAX)),
     })
 }
+
+/// Hostile input (issue 17, item 11): any 200 body, read as `client.rs` reads it
+/// (`ChatResponse`) and then interpreted, gives a classification or an
+/// `InvalidResponse`, never a panic; a classification keeps its invariants, and
+/// no error message repeats what the model said (apart from a cut-down unknown
+/// intent name).
+#[cfg(test)]
+mod hostile {
+    use std::time::Duration;
+
+    use lumitalk_core::{ErrorKind, ExpectedEntity, Language};
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use serde_json::{Map, json};
+
+    use super::*;
+    use crate::wire::ChatResponse;
+
+    /// Put in every model-written value except `intent`: must never be echoed.
+    const MARK: &str = "§MARK§";
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => "\\PC{0,12}",
+            1 => any::<String>(),
+            1 => "[#0-9 -]{0,16}",
+            1 => "\\+?[0-9 ()-]{0,18}",
+            1 => "[A-Za-z0-9 -]{0,12}",
+        ]
+    }
+
+    fn marked() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            6 => text().prop_map(|t| Value::from(format!("{t}{MARK}"))),
+            4 => text().prop_map(Value::from),
+            2 => Just(Value::Null),
+            1 => any::<i64>().prop_map(Value::from),
+            1 => Just(json!([MARK])),
+        ]
+    }
+
+    fn model_output() -> impl Strategy<Value = String> {
+        let intent = prop_oneof![
+            4 => prop::sample::select(Intent::ALL.to_vec()).prop_map(|i| Value::from(i.as_str())),
+            1 => text().prop_map(Value::from),
+            1 => any::<i64>().prop_map(Value::from),
+        ];
+        let confidence = prop_oneof![
+            8 => (0.0f64..=1.0).prop_map(|f| json!(f)),
+            1 => any::<f64>().prop_map(|f| json!(f)),
+            1 => Just(json!("0.9")),
+            1 => Just(json!(1e308)),
+        ];
+        let boolish = || {
+            prop_oneof![
+                8 => any::<bool>().prop_map(Value::from),
+                1 => Just(Value::Null),
+                1 => Just(json!(MARK)),
+            ]
+        };
+        let object = (
+            intent,
+            vec(marked(), 4),
+            boolish(),
+            confidence,
+            boolish(),
+            any::<u8>(),
+        )
+            .prop_map(|(intent, values, yes_no, confidence, upset, drop)| {
+                let mut m = Map::new();
+                m.insert("intent".into(), intent);
+                for (k, v) in ["order_number", "postal_code", "digits", "phone_number"]
+                    .into_iter()
+                    .zip(values)
+                {
+                    m.insert(k.into(), v);
+                }
+                m.insert("yes_no".into(), yes_no);
+                m.insert("confidence".into(), confidence);
+                m.insert("caller_upset".into(), upset);
+                // Now and then a field is left out, or one nobody asked for added.
+                match drop % 16 {
+                    0 => {
+                        m.remove("confidence");
+                    }
+                    1 => {
+                        m.remove("digits");
+                    }
+                    2 => {
+                        m.insert(format!("extra{MARK}"), json!(MARK));
+                    }
+                    _ => {}
+                }
+                Value::Object(m).to_string()
+            });
+        // Well-typed, with hostile contents only (so the entity checks run).
+        let typed = (
+            prop::sample::select(Intent::ALL.to_vec()),
+            vec(
+                prop::option::of(prop_oneof![
+                    text().prop_map(|t| format!("{t}{MARK}")),
+                    text(),
+                ]),
+                4,
+            ),
+            prop::option::of(any::<bool>()),
+            0.0f64..=1.0,
+            any::<bool>(),
+        )
+            .prop_map(|(intent, v, yes_no, confidence, caller_upset)| {
+                json!({
+                    "intent": intent.as_str(),
+                    "order_number": v[0], "postal_code": v[1], "digits": v[2], "phone_number": v[3],
+                    "yes_no": yes_no, "confidence": confidence, "caller_upset": caller_upset,
+                })
+                .to_string()
+            });
+        prop_oneof![
+            6 => typed,
+            4 => object,
+            1 => text(),
+            1 => Just(format!("```json\n{{\"intent\": \"{MARK}\"}}\n```")),
+            1 => (text(), any::<prop::sample::Index>()).prop_map(|(t, _)| format!("{{\"intent\":\"yes\",\"x\":\"{t}{MARK}")),
+        ]
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        let choice = (
+            prop::option::weighted(0.9, model_output()),
+            prop_oneof![
+                6 => Just(Value::Null),
+                1 => Just(json!("")),
+                1 => text().prop_map(|t| Value::from(format!("{t}{MARK}"))),
+            ],
+            prop_oneof![
+                6 => Just("stop"),
+                1 => prop::sample::select(vec!["length", "content_filter", "tool_calls", ""]),
+            ],
+        )
+            .prop_map(|(content, refusal, finish)| {
+                json!({"index": 0, "message": {"role": "assistant", "content": content, "refusal": refusal}, "finish_reason": finish})
+            });
+        let usage = prop_oneof![
+            2 => Just(Value::Null),
+            4 => (any::<u32>(), any::<u32>())
+                .prop_map(|(p, c)| json!({"prompt_tokens": p, "completion_tokens": c})),
+            1 => Just(json!({"prompt_tokens": -1, "completion_tokens": 1e10})),
+        ];
+        let choices = prop_oneof![1 => Just(Vec::new()), 8 => vec(choice, 1..3)];
+        let envelope = (choices, usage, prop::option::of(text())).prop_map(
+            |(choices, usage, id)| {
+                json!({"id": id, "object": "chat.completion", "model": "m", "choices": choices, "usage": usage})
+                    .to_string()
+                    .into_bytes()
+            },
+        );
+        prop_oneof![
+            6 => envelope,
+            1 => vec(any::<u8>(), 0..128),
+            1 => text().prop_map(String::into_bytes),
+        ]
+    }
+
+    fn context() -> impl Strategy<Value = ClassifyContext> {
+        prop_oneof![
+            Just(Language::en_us()),
+            Just(Language::new("en-GB")),
+            text().prop_map(Language::new),
+        ]
+        .prop_map(|language| ClassifyContext {
+            merchant_name: "Acme".into(),
+            language,
+            last_prompt: "What is your order number?".into(),
+            expected: ExpectedEntity::OrderNumber,
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_success_body_classifies_or_is_an_invalid_response(
+            body in body(),
+            context in context(),
+            latency_ms in any::<u64>(),
+        ) {
+            // As `Client::complete` reads a 200 answer.
+            let Ok(response) = serde_json::from_slice::<ChatResponse>(&body) else {
+                return Ok(());
+            };
+            let completion = Completion {
+                response,
+                latency: Duration::from_millis(latency_ms),
+                request_id: None,
+            };
+            match interpret(completion, &context) {
+                Ok(c) => {
+                    prop_assert!(Intent::ALL.contains(&c.intent));
+                    prop_assert!((0.0..=1.0).contains(&c.confidence));
+                    prop_assert_eq!(c.classifier.as_str(), NAME);
+                    if let Some(n) = &c.entities.order_number {
+                        prop_assert!((3..=12).contains(&n.digits().len()));
+                    }
+                    if let Some(d) = &c.entities.digits {
+                        prop_assert!(!d.is_empty() && d.len() <= 15 && d.bytes().all(|b| b.is_ascii_digit()));
+                    }
+                    if let Some(p) = &c.entities.postal_code {
+                        prop_assert!(!p.contains('§'));
+                    }
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+                    let shown = e.to_string();
+                    prop_assert!(!shown.contains(MARK), "echoed model output: {shown}");
+                }
+            }
+        }
+    }
+}

@@ -51,7 +51,7 @@ pub(crate) fn classify_http_error(
                 if code.is_empty() {
                     String::new()
                 } else {
-                    format!(" ({code})")
+                    format!(" ({})", sanitize(code))
                 }
             ),
         },
@@ -96,7 +96,7 @@ pub(crate) fn classify_http_error(
         _ => ClassifyError::InvalidRequest {
             provider: PROVIDER,
             message: match error.param.as_deref() {
-                Some(param) => format!("parameter `{param}` rejected: {detail}"),
+                Some(param) => format!("parameter `{}` rejected: {detail}", sanitize(param)),
                 None => detail,
             },
         },
@@ -138,7 +138,7 @@ pub(crate) fn invalid_response(message: impl Into<String>) -> ClassifyError {
 fn describe(status: StatusCode, error: &ErrorBody) -> String {
     let mut s = format!("HTTP {}", status.as_u16());
     if let Some(code) = error.code.as_deref().or(error.kind.as_deref()) {
-        s.push_str(&format!(" ({code})"));
+        s.push_str(&format!(" ({})", sanitize(code)));
     }
     match error.message.as_deref() {
         Some(m) if !m.is_empty() => {
@@ -187,9 +187,10 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
             .ok()
             .filter(|v| v.is_finite() && *v >= 0.0)
     };
+    // A delay too long for a `Duration` is no usable hint (and would panic).
     number("retry-after-ms")
-        .map(|ms| Duration::from_secs_f64(ms / 1000.0))
-        .or_else(|| number("retry-after").map(Duration::from_secs_f64))
+        .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok())
+        .or_else(|| number("retry-after").and_then(|s| Duration::try_from_secs_f64(s).ok()))
 }
 
 /// "... Please try again in 644ms." / "in 1.5s" / "in 20s" in OpenAI's 429 message.
@@ -201,9 +202,9 @@ fn hint_in_message(message: &str) -> Option<Duration> {
     let value: f64 = rest[..end].parse().ok()?;
     let unit = &rest[end..];
     if unit.starts_with("ms") {
-        Some(Duration::from_secs_f64(value / 1000.0))
+        Duration::try_from_secs_f64(value / 1000.0).ok()
     } else if unit.starts_with('s') {
-        Some(Duration::from_secs_f64(value))
+        Duration::try_from_secs_f64(value).ok()
     } else {
         None
     }
@@ -374,5 +375,216 @@ mod tests {
             Some(Duration::from_millis(1500))
         );
         assert_eq!(hint_in_message("try again later"), None);
+    }
+}
+
+/// Hostile input (issue 17, item 11): any status, any `retry-after` /
+/// `retry-after-ms` and any body (random bytes, JSON of any shape, OpenAI-shaped
+/// error envelopes with hostile values) classify to a typed error, never a panic.
+#[cfg(test)]
+mod hostile {
+    use lumitalk_core::ErrorKind;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use reqwest::header::HeaderValue;
+    use serde_json::{Map, Value, json};
+
+    use super::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("try again in ".to_string()),
+            Just("Request too large".to_string()),
+            Just("sk-".to_string()),
+            Just("ms".to_string()),
+            Just("s".to_string()),
+            "[0-9.]{1,30}",
+            "\\PC{0,8}",
+            any::<char>().prop_map(String::from),
+        ];
+        vec(piece, 0..12).prop_map(|p| p.concat())
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            text().prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            prop_oneof![
+                vec(inner.clone(), 0..4).prop_map(Value::Array),
+                vec(("\\PC{0,8}", inner), 0..4)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
+
+    /// `{"error": {...}}` with each field of any type.
+    fn envelope() -> impl Strategy<Value = Value> {
+        let field =
+            |plausible: BoxedStrategy<Value>| prop_oneof![3 => plausible, 1 => any_json()].boxed();
+        let code = prop::sample::select(vec![
+            "insufficient_quota",
+            "rate_limit_exceeded",
+            "invalid_api_key",
+            "",
+        ])
+        .prop_map(Value::from)
+        .boxed();
+        (
+            field(text().prop_map(Value::from).boxed()),
+            field(code.clone()),
+            field(code),
+            field(text().prop_map(Value::from).boxed()),
+        )
+            .prop_map(|(message, kind, code, param)| {
+                json!({"error": {"message": message, "type": kind, "code": code, "param": param}})
+            })
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            1 => vec(any::<u8>(), 0..256),
+            1 => any_json().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+            3 => envelope().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+        ]
+    }
+
+    fn delay() -> impl Strategy<Value = Option<String>> {
+        prop::option::of(prop_oneof![
+            "[0-9]{1,4}(\\.[0-9]{1,3})?",
+            "[0-9]{19,40}",
+            "[0-9]{1,3}e[0-9]{1,3}",
+            prop::sample::select(vec!["1e308", "inf", "NaN", "-1", "1.7976931348623157e308"])
+                .prop_map(String::from),
+            "\\PC{0,10}",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_error_answer_classifies_to_a_typed_error(
+            status in prop_oneof![
+                3 => prop::sample::select(vec![200u16, 301, 400, 401, 403, 404, 408, 409, 422, 429, 500, 503]),
+                1 => 100u16..=999,
+            ],
+            body in body(),
+            retry_after_ms in delay(),
+            retry_after_s in delay(),
+        ) {
+            let mut headers = HeaderMap::new();
+            for (name, value) in [("retry-after-ms", &retry_after_ms), ("retry-after", &retry_after_s)] {
+                if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+                    headers.insert(name, v);
+                }
+            }
+            let status = StatusCode::from_u16(status).unwrap();
+            let e = classify_http_error(status, &headers, &body, "gpt-4.1-nano");
+            prop_assert_eq!(e.provider(), PROVIDER);
+            let code = status.as_u16();
+            let kind = e.kind();
+            match code {
+                401 | 403 => prop_assert_eq!(kind, ErrorKind::Unauthorized),
+                404 => prop_assert_eq!(kind, ErrorKind::InvalidRequest),
+                429 => prop_assert!(matches!(
+                    kind,
+                    ErrorKind::RateLimited | ErrorKind::Unauthorized | ErrorKind::InvalidRequest
+                )),
+                300..=399 => prop_assert_eq!(kind, ErrorKind::InvalidResponse),
+                408 | 409 | 500..=599 => prop_assert_eq!(kind, ErrorKind::Unavailable),
+                _ => prop_assert_eq!(kind, ErrorKind::InvalidRequest),
+            }
+            if kind != ErrorKind::RateLimited {
+                prop_assert_eq!(e.retry_after(), None);
+            }
+            // However long the body's fields, what is repeated stays short.
+            let shown = e.to_string();
+            prop_assert!(shown.chars().count() < 1_000, "{} chars", shown.chars().count());
+        }
+
+        #[test]
+        fn key_like_words_are_masked_in_every_field(
+            status in prop::sample::select(vec![400u16, 401, 403, 404, 409, 422, 429, 500]),
+            key in "sk-[A-Za-z0-9_-]{12,24}",
+            field in 0usize..4,
+            filler in "[a-z ]{0,40}",
+        ) {
+            let with_key = format!("{filler} {key} {filler}");
+            let mut error = json!({
+                "message": "Something failed",
+                "type": "invalid_request_error",
+                "code": "some_code",
+                "param": "temperature",
+            });
+            let name = ["message", "type", "code", "param"][field];
+            error[name] = Value::from(with_key);
+            let body = serde_json::to_vec(&json!({ "error": error })).unwrap();
+            let status = StatusCode::from_u16(status).unwrap();
+            let shown = classify_http_error(status, &HeaderMap::new(), &body, "m").to_string();
+            prop_assert!(!shown.contains(&key[3..]), "{name}: {shown}");
+        }
+
+        #[test]
+        fn message_hints_never_panic(message in text()) {
+            if let Some(d) = hint_in_message(&message) {
+                prop_assert!(message.contains("try again in "));
+                prop_assert!(d.as_secs_f64().is_finite());
+            }
+        }
+    }
+
+    /// Found by `any_error_answer_classifies_to_a_typed_error`: `param`, `code`
+    /// and `type` were repeated unmasked and uncut (only `message` went through
+    /// `sanitize`), so a server echoing a key there had it logged.
+    #[test]
+    fn regression_key_in_param_or_code_is_masked() {
+        let body = br#"{"error":{"message":"bad","type":"sk-type-SECRET1","code":"sk-code-SECRET2","param":"try again in sk-param-SECRET3"}}"#;
+        for status in [StatusCode::BAD_REQUEST, StatusCode::UNAUTHORIZED] {
+            let shown = classify_http_error(status, &HeaderMap::new(), body, "m").to_string();
+            assert!(!shown.contains("SECRET"), "{shown}");
+        }
+        let long = format!(r#"{{"error":{{"param":"{}"}}}}"#, "p".repeat(5_000));
+        let shown = classify_http_error(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            long.as_bytes(),
+            "m",
+        );
+        assert!(shown.to_string().len() < 1_000);
+    }
+
+    /// Found by `any_error_answer_classifies_to_a_typed_error`: a delay too large
+    /// for a `Duration` (`retry-after: 1e20`, a 40-digit `retry-after-ms`, "try
+    /// again in 99999999999999999999s") made `Duration::from_secs_f64` panic.
+    /// Such a delay is no usable hint: it is dropped.
+    #[test]
+    fn regression_huge_retry_delays_do_not_panic() {
+        let body = br#"{"error":{"message":"Please try again in 99999999999999999999999s.","code":"rate_limit_exceeded"}}"#;
+        for (name, value) in [
+            ("retry-after", "1e20"),
+            ("retry-after-ms", "1234567890123456789012345678901234567890"),
+            ("retry-after", "1.7976931348623157e308"),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert(name, HeaderValue::from_str(value).unwrap());
+            let e = classify_http_error(StatusCode::TOO_MANY_REQUESTS, &headers, body, "m");
+            assert_eq!(e.kind(), ErrorKind::RateLimited, "{name}: {value}");
+            assert_eq!(e.retry_after(), None, "{name}: {value}");
+        }
+        assert_eq!(hint_in_message("try again in 1e400s"), None);
+        // Reasonable delays still work.
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", HeaderValue::from_static("1e3"));
+        let e = classify_http_error(StatusCode::TOO_MANY_REQUESTS, &headers, b"", "m");
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(1000)));
+        assert_eq!(
+            hint_in_message("try again in 99999999999999999999999s"),
+            None
+        );
     }
 }

@@ -1,4 +1,6 @@
-//! Configuration: which shop, which token, which API version, how long to wait.
+//! Configuration: which shop, which token, which API version, how long to wait,
+//! how long a caller may wait in the shop's rate-limit queue, and how long
+//! answers are cached.
 //!
 //! Built with [`ShopifyConfig::builder`] or read from the environment with
 //! [`ShopifyConfig::from_env`]. Every missing or malformed setting is reported at
@@ -28,6 +30,42 @@ pub const DEFAULT_API_VERSION: &str = "2026-10";
 /// deadline (the core `Timeout` wrapper) is usually shorter still.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a lookup the caller waits for may wait for the shop's rate limit
+/// before the adapter answers `RateLimited` (the lookup keeps its place and
+/// finishes in the background; its answer lands in the order cache).
+pub const DEFAULT_MAX_QUEUE_WAIT: Duration = Duration::from_secs(2);
+
+/// How long a lookup's answer (found or not found) is reused.
+pub const DEFAULT_ORDER_CACHE_TTL: Duration = Duration::from_secs(30);
+
+/// The most answers the order cache holds; the oldest goes first.
+pub const ORDER_CACHE_CAPACITY: usize = 10_000;
+
+/// A shop's leaky bucket of GraphQL cost points: its size and how many points
+/// flow back per second. Shopify reports both with every answer; this is what
+/// the limiter assumes before the first answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BucketSize {
+    /// Bucket size (`maximumAvailable`).
+    pub maximum: f64,
+    /// Points restored per second (`restoreRate`).
+    pub restore_rate: f64,
+}
+
+impl BucketSize {
+    /// The documented Standard plan: 2,000 points, 100 restored per second.
+    pub const STANDARD: BucketSize = BucketSize {
+        maximum: 2000.0,
+        restore_rate: 100.0,
+    };
+}
+
+impl Default for BucketSize {
+    fn default() -> Self {
+        BucketSize::STANDARD
+    }
+}
+
 /// Environment variable: the shop, `acme` or `acme.myshopify.com`. Required.
 pub const ENV_SHOP: &str = "SHOPIFY_SHOP";
 /// Environment variable: the Admin API access token (`shpat_…`). Required.
@@ -38,6 +76,12 @@ pub const ENV_API_VERSION: &str = "SHOPIFY_API_VERSION";
 pub const ENV_API_BASE_URL: &str = "SHOPIFY_API_BASE_URL";
 /// Environment variable: the request timeout in milliseconds. Optional.
 pub const ENV_TIMEOUT_MS: &str = "SHOPIFY_TIMEOUT_MS";
+/// Environment variable: the longest a waiting caller's lookup waits for the
+/// rate limit, in milliseconds (0: never wait). Optional.
+pub const ENV_MAX_QUEUE_WAIT_MS: &str = "SHOPIFY_MAX_QUEUE_WAIT_MS";
+/// Environment variable: how long lookup answers are cached, in milliseconds
+/// (0: no cache). Optional.
+pub const ENV_ORDER_CACHE_TTL_MS: &str = "SHOPIFY_ORDER_CACHE_TTL_MS";
 
 pub(crate) const KIND: ConfigKind = ConfigKind {
     provider: "Shopify",
@@ -48,6 +92,9 @@ const ACCESS_TOKEN: Setting = Setting::new("access_token", ENV_ACCESS_TOKEN);
 const API_VERSION: Setting = Setting::new("api_version", ENV_API_VERSION);
 const BASE_URL: Setting = Setting::new("base_url", ENV_API_BASE_URL);
 const TIMEOUT: Setting = Setting::new("timeout", ENV_TIMEOUT_MS);
+const MAX_QUEUE_WAIT: Setting = Setting::new("max_queue_wait", ENV_MAX_QUEUE_WAIT_MS);
+const ORDER_CACHE_TTL: Setting = Setting::new("order_cache_ttl", ENV_ORDER_CACHE_TTL_MS);
+const ASSUMED_BUCKET: Setting = Setting::builder_only("assumed_bucket");
 /// The injected HTTP client (a builder-only setting).
 pub(crate) const HTTP_CLIENT: Setting = Setting::builder_only("http_client");
 
@@ -59,6 +106,9 @@ pub struct ShopifyConfig {
     api_version: String,
     base_url: Url,
     timeout: Duration,
+    max_queue_wait: Duration,
+    order_cache_ttl: Duration,
+    assumed_bucket: BucketSize,
     phone_region: Region,
     http_client: Option<reqwest::Client>,
 }
@@ -70,7 +120,8 @@ impl ShopifyConfig {
     }
 
     /// Reads `SHOPIFY_SHOP`, `SHOPIFY_ACCESS_TOKEN`, `SHOPIFY_API_VERSION`,
-    /// `SHOPIFY_API_BASE_URL` and `SHOPIFY_TIMEOUT_MS` from the process environment.
+    /// `SHOPIFY_API_BASE_URL`, `SHOPIFY_TIMEOUT_MS`, `SHOPIFY_MAX_QUEUE_WAIT_MS`
+    /// and `SHOPIFY_ORDER_CACHE_TTL_MS` from the process environment.
     ///
     /// # Errors
     /// A [`ConfigError`] naming every missing or malformed variable.
@@ -114,6 +165,24 @@ impl ShopifyConfig {
         self.timeout
     }
 
+    /// The longest a lookup the caller waits for waits for the shop's rate limit
+    /// before `RateLimited` is answered (default [`DEFAULT_MAX_QUEUE_WAIT`]).
+    pub fn max_queue_wait(&self) -> Duration {
+        self.max_queue_wait
+    }
+
+    /// How long lookup answers are reused; zero disables the cache (default
+    /// [`DEFAULT_ORDER_CACHE_TTL`]).
+    pub fn order_cache_ttl(&self) -> Duration {
+        self.order_cache_ttl
+    }
+
+    /// The bucket the limiter assumes until Shopify's first answer reports the
+    /// real one (default [`BucketSize::STANDARD`]).
+    pub fn assumed_bucket(&self) -> BucketSize {
+        self.assumed_bucket
+    }
+
     /// The region used to read phone numbers stored without a country code.
     pub fn phone_region(&self) -> Region {
         self.phone_region
@@ -134,6 +203,9 @@ impl fmt::Debug for ShopifyConfig {
             .field("api_version", &self.api_version)
             .field("base_url", &self.base_url.as_str())
             .field("timeout", &self.timeout)
+            .field("max_queue_wait", &self.max_queue_wait)
+            .field("order_cache_ttl", &self.order_cache_ttl)
+            .field("assumed_bucket", &self.assumed_bucket)
             .field("phone_region", &self.phone_region.calling_code())
             .field(
                 "http_client",
@@ -156,6 +228,9 @@ pub struct ShopifyConfigBuilder {
     api_version: Option<Given<String>>,
     base_url: Option<Given<String>>,
     timeout: Option<Given<Duration>>,
+    max_queue_wait: Option<Given<Duration>>,
+    order_cache_ttl: Option<Given<Duration>>,
+    assumed_bucket: Option<Given<BucketSize>>,
     phone_region: Option<Region>,
     http_client: Option<reqwest::Client>,
     problems: Problems,
@@ -175,12 +250,20 @@ impl ShopifyConfigBuilder {
             Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
             _ => Err("expected a positive number of milliseconds".into()),
         });
+        let millis = |ms: &str| match ms.parse::<u64>() {
+            Ok(ms) => Ok(Duration::from_millis(ms)),
+            Err(_) => Err("expected a number of milliseconds (0 or more)".to_string()),
+        };
+        let max_queue_wait = env.parse(MAX_QUEUE_WAIT, millis);
+        let order_cache_ttl = env.parse(ORDER_CACHE_TTL, millis);
         ShopifyConfigBuilder {
             shop: env.text(SHOP),
             access_token: env.secret(ACCESS_TOKEN),
             api_version: env.text(API_VERSION),
             base_url: env.text(BASE_URL),
             timeout,
+            max_queue_wait,
+            order_cache_ttl,
             problems: env.into_problems(),
             ..Self::default()
         }
@@ -213,6 +296,33 @@ impl ShopifyConfigBuilder {
     /// How long one request may take (default [`DEFAULT_TIMEOUT`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(Given::by_builder(timeout));
+        self
+    }
+
+    /// The longest a lookup the caller waits for may wait for the shop's rate
+    /// limit (default [`DEFAULT_MAX_QUEUE_WAIT`], 2 s). When the limiter expects
+    /// a longer wait, the lookup answers `RateLimited` with the expected wait as
+    /// `retry_after` (after at most this long), keeps its place in the queue and
+    /// finishes in the background; the caller's next attempt is answered from
+    /// the order cache or joins it. Zero: never wait.
+    pub fn max_queue_wait(mut self, wait: Duration) -> Self {
+        self.max_queue_wait = Some(Given::by_builder(wait));
+        self
+    }
+
+    /// How long a lookup's answer (found or not found) is reused for the same
+    /// order number or phone (default [`DEFAULT_ORDER_CACHE_TTL`], 30 s). Zero
+    /// disables the cache (identical lookups in flight are still shared).
+    pub fn order_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.order_cache_ttl = Some(Given::by_builder(ttl));
+        self
+    }
+
+    /// The bucket the limiter assumes until Shopify's first answer reports the
+    /// shop's real one (default [`BucketSize::STANDARD`], 2,000 points restoring
+    /// 100 per second). Both numbers must be positive.
+    pub fn assumed_bucket(mut self, bucket: BucketSize) -> Self {
+        self.assumed_bucket = Some(Given::by_builder(bucket));
         self
     }
 
@@ -267,6 +377,26 @@ impl ShopifyConfigBuilder {
             true => Err("the timeout must be longer than zero".into()),
             false => Ok(t),
         });
+        let max_queue_wait = self
+            .max_queue_wait
+            .map(|w| w.value)
+            .unwrap_or(DEFAULT_MAX_QUEUE_WAIT);
+        let order_cache_ttl = self
+            .order_cache_ttl
+            .map(|t| t.value)
+            .unwrap_or(DEFAULT_ORDER_CACHE_TTL);
+        let assumed_bucket = p.check_or(
+            ASSUMED_BUCKET,
+            self.assumed_bucket,
+            BucketSize::STANDARD,
+            |b| {
+                let positive = |x: f64| x.is_finite() && x > 0.0;
+                match positive(b.maximum) && positive(b.restore_rate) {
+                    true => Ok(b),
+                    false => Err("the bucket size and restore rate must be positive".into()),
+                }
+            },
+        );
         p.finish(KIND, || {
             Some(ShopifyConfig {
                 shop: shop?,
@@ -274,6 +404,9 @@ impl ShopifyConfigBuilder {
                 api_version: api_version?,
                 base_url: base_url?,
                 timeout: timeout?,
+                max_queue_wait,
+                order_cache_ttl,
+                assumed_bucket: assumed_bucket?,
                 phone_region: self.phone_region.unwrap_or_default(),
                 http_client: self.http_client,
             })
@@ -292,6 +425,9 @@ impl fmt::Debug for ShopifyConfigBuilder {
             .field("api_version", &self.api_version)
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
+            .field("max_queue_wait", &self.max_queue_wait)
+            .field("order_cache_ttl", &self.order_cache_ttl)
+            .field("assumed_bucket", &self.assumed_bucket)
             .field(
                 "http_client",
                 &self.http_client.as_ref().map(|_| "<injected>"),
@@ -378,6 +514,60 @@ mod tests {
             "https://acme.myshopify.com/admin/api/2026-10/graphql.json"
         );
         assert_eq!(c.timeout(), DEFAULT_TIMEOUT);
+        assert_eq!(c.max_queue_wait(), DEFAULT_MAX_QUEUE_WAIT);
+        assert_eq!(c.order_cache_ttl(), DEFAULT_ORDER_CACHE_TTL);
+        assert_eq!(c.assumed_bucket(), BucketSize::STANDARD);
+    }
+
+    #[test]
+    fn queue_wait_and_cache_ttl_from_env_and_builder() {
+        let c = ShopifyConfigBuilder::from_lookup(lookup(&[
+            (ENV_SHOP, "acme"),
+            (ENV_ACCESS_TOKEN, "t"),
+            (ENV_MAX_QUEUE_WAIT_MS, "0"),
+            (ENV_ORDER_CACHE_TTL_MS, " 1500 "),
+        ]))
+        .build()
+        .unwrap();
+        assert_eq!(c.max_queue_wait(), Duration::ZERO);
+        assert_eq!(c.order_cache_ttl(), Duration::from_millis(1500));
+        let c = ShopifyConfig::builder()
+            .shop("acme")
+            .access_token("t".to_string())
+            .max_queue_wait(Duration::from_millis(700))
+            .order_cache_ttl(Duration::ZERO)
+            .assumed_bucket(BucketSize {
+                maximum: 1000.0,
+                restore_rate: 50.0,
+            })
+            .build()
+            .unwrap();
+        assert_eq!(c.max_queue_wait(), Duration::from_millis(700));
+        assert_eq!(c.order_cache_ttl(), Duration::ZERO);
+        assert_eq!(c.assumed_bucket().maximum, 1000.0);
+
+        let err = ShopifyConfigBuilder::from_lookup(lookup(&[
+            (ENV_SHOP, "acme"),
+            (ENV_ACCESS_TOKEN, "t"),
+            (ENV_MAX_QUEUE_WAIT_MS, "-1"),
+            (ENV_ORDER_CACHE_TTL_MS, "soon"),
+        ]))
+        .assumed_bucket(BucketSize {
+            maximum: 0.0,
+            restore_rate: 100.0,
+        })
+        .build()
+        .unwrap_err();
+        let names: Vec<_> = err.problems().iter().map(|p| p.name()).collect();
+        assert_eq!(
+            names,
+            [
+                ENV_MAX_QUEUE_WAIT_MS,
+                ENV_ORDER_CACHE_TTL_MS,
+                "assumed_bucket"
+            ],
+            "{err}"
+        );
     }
 
     #[test]

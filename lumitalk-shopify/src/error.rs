@@ -529,3 +529,271 @@ mod tests {
         assert_eq!(scrub("x".repeat(400).as_str()).len(), 300);
     }
 }
+
+/// Hostile input (issue 17, item 11): any status, any `Retry-After` and any
+/// body (random bytes, JSON of any shape, GraphQL-shaped envelopes with hostile
+/// values, truncated JSON) classify to data or a typed error, never a panic;
+/// the error kind follows the status as the crate's error table says, and no
+/// message repeats a long digit run or grows without bound.
+#[cfg(test)]
+mod hostile {
+    use lumitalk_core::ErrorKind;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use reqwest::header::HeaderValue;
+    use serde_json::{Map, json};
+
+    use super::*;
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => prop::sample::select(vec![
+                "data", "errors", "extensions", "cost", "throttleStatus", "requestedQueryCost",
+                "actualQueryCost", "currentlyAvailable", "restoreRate", "maximumAvailable",
+                "message", "code", "requiredAccess", "orders", "nodes",
+            ])
+            .prop_map(String::from),
+            1 => "\\PC{0,8}",
+        ]
+    }
+
+    /// Text with what `scrub` and the scope finder look for.
+    fn message() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[0-9]{1,12}",
+            "'[^']{0,8}'",
+            "\"[^\"]{0,8}\"",
+            Just("'".to_string()),
+            Just("\"".to_string()),
+            Just("read_orders".to_string()),
+            Just("write_customers".to_string()),
+            "(read|write)_[a-z_]{0,10}",
+            "\\PC{0,6}",
+            any::<char>().prop_map(String::from),
+        ];
+        vec(piece, 0..24).prop_map(|p| p.concat())
+    }
+
+    fn number() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            prop::sample::select(vec![
+                0.0,
+                -0.0,
+                1e-300,
+                -1.0,
+                1e300,
+                f64::MAX,
+                f64::MIN_POSITIVE
+            ])
+            .prop_map(|f| json!(f)),
+        ]
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            number(),
+            message().prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                vec(inner.clone(), 0..6).prop_map(Value::Array),
+                vec((key(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
+
+    fn graphql_error() -> impl Strategy<Value = Value> {
+        let code = prop_oneof![
+            prop::sample::select(vec![
+                "THROTTLED",
+                "throttled",
+                "ACCESS_DENIED",
+                "INTERNAL_SERVER_ERROR",
+                "MAX_COST_EXCEEDED",
+                "",
+            ])
+            .prop_map(Value::from),
+            any_json(),
+        ];
+        (message(), code, prop::option::of(message()), any::<bool>()).prop_map(
+            |(message, code, required, extensions)| {
+                let mut e = json!({ "message": message });
+                if extensions {
+                    e["extensions"] = json!({ "code": code, "requiredAccess": required });
+                }
+                e
+            },
+        )
+    }
+
+    /// A GraphQL response of any shape Shopify (or a proxy) might send.
+    fn envelope() -> impl Strategy<Value = Value> {
+        let errors = prop_oneof![
+            Just(None),
+            vec(graphql_error(), 0..4).prop_map(|e| Some(Value::Array(e))),
+            message().prop_map(|m| Some(Value::from(m))),
+            any_json().prop_map(Some),
+        ];
+        let throttle = (number(), number(), number()).prop_map(
+            |(m, c, r)| json!({ "maximumAvailable": m, "currentlyAvailable": c, "restoreRate": r }),
+        );
+        let cost = prop::option::of((number(), number(), prop::option::of(throttle)).prop_map(
+            |(requested, actual, throttle)| {
+                json!({ "cost": {
+                    "requestedQueryCost": requested,
+                    "actualQueryCost": actual,
+                    "throttleStatus": throttle,
+                }})
+            },
+        ));
+        (prop::option::of(any_json()), errors, cost).prop_map(|(data, errors, extensions)| {
+            let mut m = Map::new();
+            if let Some(d) = data {
+                m.insert("data".into(), d);
+            }
+            if let Some(e) = errors {
+                m.insert("errors".into(), e);
+            }
+            if let Some(x) = extensions {
+                m.insert("extensions".into(), x);
+            }
+            Value::Object(m)
+        })
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            1 => vec(any::<u8>(), 0..256),
+            1 => any_json().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+            3 => envelope().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+            1 => (envelope(), any::<prop::sample::Index>()).prop_map(|(v, cut)| {
+                let mut b = serde_json::to_vec(&v).unwrap();
+                b.truncate(cut.index(b.len() + 1));
+                b
+            }),
+        ]
+    }
+
+    fn retry_after() -> impl Strategy<Value = Option<String>> {
+        prop::option::of(prop_oneof![
+            "[0-9]{1,3}(\\.[0-9]{1,3})?",
+            "[0-9]{19,40}",
+            "-?[0-9.eE+-]{1,12}",
+            prop::sample::select(vec!["inf", "NaN", "1e308", "-0", " 2 ", ""])
+                .prop_map(String::from),
+            "\\PC{0,12}",
+        ])
+    }
+
+    /// Longest run of ASCII digits in `s`.
+    fn longest_digit_run(s: &str) -> usize {
+        s.split(|c: char| !c.is_ascii_digit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn message_of(e: &OrderSourceError) -> &str {
+        match e {
+            OrderSourceError::RateLimited { message, .. }
+            | OrderSourceError::Unavailable { message, .. }
+            | OrderSourceError::Unauthorized { message, .. }
+            | OrderSourceError::InvalidRequest { message, .. }
+            | OrderSourceError::InvalidResponse { message, .. } => message,
+            _ => "",
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_answer_classifies_to_data_or_a_typed_error(
+            status in prop_oneof![
+                3 => prop::sample::select(vec![200u16, 204, 302, 400, 401, 402, 403, 404, 423, 429, 500, 503]),
+                1 => 100u16..=999,
+            ],
+            body in body(),
+            retry in retry_after(),
+        ) {
+            let mut headers = HeaderMap::new();
+            if let Some(v) = retry.as_deref().and_then(|r| HeaderValue::from_str(r).ok()) {
+                headers.insert(RETRY_AFTER, v);
+            }
+            let status = StatusCode::from_u16(status).unwrap();
+            let classified = classify(status, &headers, &body);
+            let envelope: Option<Value> = serde_json::from_slice(&body).ok();
+            let code = status.as_u16();
+            match &classified.result {
+                Ok(data) => {
+                    prop_assert!((200..=299).contains(&code));
+                    prop_assert!(!data.is_null());
+                    // serde reads a struct from an object or, positionally, from an
+                    // array (`[data, errors, extensions]`): both are accepted.
+                    let envelope = envelope.unwrap();
+                    let field = |name: &str, at: usize| match &envelope {
+                        Value::Array(items) => items.get(at),
+                        other => other.get(name),
+                    };
+                    prop_assert_eq!(Some(data), field("data", 0));
+                    let errors = field("errors", 1);
+                    prop_assert!(
+                        errors.is_none_or(|e| e.is_null() || e.as_array().is_some_and(Vec::is_empty)),
+                        "data returned despite errors"
+                    );
+                }
+                Err(e) => {
+                    let want = match code {
+                        200..=299 => None,
+                        429 => Some(ErrorKind::RateLimited),
+                        401 | 402 | 403 | 423 => Some(ErrorKind::Unauthorized),
+                        500..=599 => Some(ErrorKind::Unavailable),
+                        400..=499 => Some(ErrorKind::InvalidRequest),
+                        _ => Some(ErrorKind::InvalidResponse),
+                    };
+                    if let Some(want) = want {
+                        prop_assert_eq!(e.kind(), want);
+                    } else if !envelope.as_ref().is_some_and(|v| v.is_object() || v.is_array()) {
+                        prop_assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+                    }
+                    prop_assert_eq!(e.provider(), PROVIDER);
+                    let m = message_of(e);
+                    prop_assert!(longest_digit_run(m) < 5, "digits leak into {m:?}");
+                    // A 429's own header wins over the computed wait.
+                    if code == 429
+                        && let Some(secs) = retry
+                            .as_deref()
+                            .and_then(|r| HeaderValue::from_str(r).ok())
+                            .and_then(|_| retry.as_deref()?.trim().parse::<f64>().ok())
+                            .filter(|s| s.is_finite() && *s >= 0.0)
+                    {
+                        prop_assert_eq!(
+                            e.retry_after(),
+                            Some(Duration::from_millis((secs * 1000.0).ceil() as u64))
+                        );
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn scrub_masks_long_digits_and_quoted_values(
+            before in "[^\"'§]{0,80}",
+            secret in "[^\"§]{0,10}",
+            after in "[^\"'§]{0,80}",
+            any_text in any::<String>(),
+        ) {
+            let out = scrub(&any_text);
+            prop_assert!(out.len() <= 304, "{} bytes", out.len());
+            prop_assert!(longest_digit_run(&out) < 5);
+            // A double-quoted value (serde's way of quoting data) never survives.
+            let text = format!("{before}\"§{secret}§\"{after}");
+            prop_assert!(!scrub(&text).contains('§'));
+        }
+    }
+}

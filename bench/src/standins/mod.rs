@@ -8,8 +8,13 @@
 //! [`lumitalk_core::memory::KeywordClassifier`], and speech as silent audio of a
 //! plausible length.
 //!
+//! The Shopify stand-in enforces Shopify's leaky bucket with its requested and
+//! actual query cost rules and answers `THROTTLED` (HTTP 200) as Shopify does
+//! ([`ShopifyBucket`], default the Standard plan's 2,000 points restoring 100/s).
+//!
 //! Besides the provider routes the stand-ins serve `GET /stats` (requests and
-//! peak concurrency per provider, JSON) and `GET /log` (one line per request
+//! peak concurrency per provider, Shopify's throttled answers and cost points
+//! requested and charged, JSON) and `GET /log` (one line per request
 //! served since the last `GET /log`: provider, start and end in microseconds
 //! since the Unix epoch), which the benchmark scripts use to find out which
 //! provider calls a turn made and whether they overlapped.
@@ -20,7 +25,7 @@ mod shopify;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::State;
@@ -89,6 +94,32 @@ impl Delays {
     }
 }
 
+/// The Shopify stand-in's bucket of GraphQL cost points.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShopifyBucket {
+    /// Bucket size (`maximumAvailable`).
+    pub size: f64,
+    /// Points restored per second (`restoreRate`).
+    pub restore_rate: f64,
+}
+
+impl Default for ShopifyBucket {
+    /// Shopify's Standard plan: 2,000 points restoring 100 per second.
+    fn default() -> Self {
+        ShopifyBucket {
+            size: 2000.0,
+            restore_rate: 100.0,
+        }
+    }
+}
+
+/// The bucket's level at an instant.
+#[derive(Debug)]
+struct BucketLevel {
+    available: f64,
+    at: Instant,
+}
+
 #[derive(Default)]
 struct Counters {
     requests: AtomicU64,
@@ -105,12 +136,20 @@ pub struct Standins {
     all: Counters,
     log: Mutex<Vec<(Provider, u64, u64)>>,
     next_id: AtomicU64,
+    shopify_bucket: ShopifyBucket,
+    shopify_level: Mutex<BucketLevel>,
+    /// `THROTTLED` answers given.
+    shopify_throttled: AtomicU64,
+    /// Cost points requested by queries that ran, and actually charged.
+    shopify_requested: AtomicU64,
+    shopify_actual: AtomicU64,
 }
 
 impl std::fmt::Debug for Standins {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Standins")
             .field("delays", &self.delays)
+            .field("shopify_bucket", &self.shopify_bucket)
             .finish_non_exhaustive()
     }
 }
@@ -152,8 +191,14 @@ fn enter(c: &Counters) {
 }
 
 impl Standins {
-    /// Stand-ins answering after `delays`; `seed` drives the jitter.
+    /// Stand-ins answering after `delays`; `seed` drives the jitter. Shopify's
+    /// bucket is the Standard plan's ([`ShopifyBucket::default`]).
     pub fn new(delays: Delays, seed: u64) -> Arc<Self> {
+        Self::with_shopify_bucket(delays, seed, ShopifyBucket::default())
+    }
+
+    /// Stand-ins whose Shopify enforces `bucket` (starting full).
+    pub fn with_shopify_bucket(delays: Delays, seed: u64, bucket: ShopifyBucket) -> Arc<Self> {
         Arc::new(Standins {
             delays,
             rng: Mutex::new(SplitMix64::new(seed)),
@@ -161,6 +206,58 @@ impl Standins {
             all: Counters::default(),
             log: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
+            shopify_bucket: bucket,
+            shopify_level: Mutex::new(BucketLevel {
+                available: bucket.size,
+                at: Instant::now(),
+            }),
+            shopify_throttled: AtomicU64::new(0),
+            shopify_requested: AtomicU64::new(0),
+            shopify_actual: AtomicU64::new(0),
+        })
+    }
+
+    /// Shopify's bucket size and restore rate.
+    fn shopify_bucket_size(&self) -> ShopifyBucket {
+        self.shopify_bucket
+    }
+
+    /// The bucket refilled up to now (the lock held by the caller).
+    fn refill(&self, level: &mut BucketLevel) {
+        let now = Instant::now();
+        let b = self.shopify_bucket;
+        let elapsed = now.saturating_duration_since(level.at).as_secs_f64();
+        level.available = (level.available + b.restore_rate * elapsed).min(b.size);
+        level.at = now;
+    }
+
+    /// Charges `requested` points if the bucket holds them; otherwise the
+    /// points available (nothing is charged).
+    fn shopify_charge(&self, requested: f64) -> Result<(), f64> {
+        let mut level = self.shopify_level.lock().unwrap_or_else(|p| p.into_inner());
+        self.refill(&mut level);
+        if level.available < requested {
+            return Err(level.available);
+        }
+        level.available -= requested;
+        Ok(())
+    }
+
+    /// Refunds what a query that ran did not use, and returns the bucket's state
+    /// as `throttleStatus`.
+    fn shopify_refund(&self, requested: f64, actual: f64) -> serde_json::Value {
+        let mut level = self.shopify_level.lock().unwrap_or_else(|p| p.into_inner());
+        self.refill(&mut level);
+        let b = self.shopify_bucket;
+        level.available = (level.available + (requested - actual).max(0.0)).min(b.size);
+        self.shopify_requested
+            .fetch_add(requested as u64, Ordering::Relaxed);
+        self.shopify_actual
+            .fetch_add(actual as u64, Ordering::Relaxed);
+        serde_json::json!({
+            "maximumAvailable": b.size,
+            "currentlyAvailable": level.available,
+            "restoreRate": b.restore_rate,
         })
     }
 
@@ -215,6 +312,11 @@ struct Stats {
     elevenlabs: ProviderStats,
     peak_in_flight_all: u64,
     jitter_ms: f64,
+    /// `THROTTLED` answers Shopify gave.
+    shopify_throttled: u64,
+    /// Cost points requested by Shopify queries that ran, and charged.
+    shopify_requested_cost: u64,
+    shopify_actual_cost: u64,
 }
 
 async fn stats(State(s): State<Arc<Standins>>) -> Response {
@@ -233,6 +335,9 @@ async fn stats(State(s): State<Arc<Standins>>) -> Response {
         elevenlabs: one(Provider::ElevenLabs),
         peak_in_flight_all: s.all.peak_in_flight.load(Ordering::Relaxed),
         jitter_ms: s.delays.jitter.as_secs_f64() * 1e3,
+        shopify_throttled: s.shopify_throttled.load(Ordering::Relaxed),
+        shopify_requested_cost: s.shopify_requested.load(Ordering::Relaxed),
+        shopify_actual_cost: s.shopify_actual.load(Ordering::Relaxed),
     })
     .into_response()
 }

@@ -1,9 +1,23 @@
 //! Shopify Admin GraphQL: `POST /admin/api/{version}/graphql.json` answering the
 //! two operations `lumitalk-shopify` sends (`OrderByName`, `OrdersByPhone`) from
 //! the demo orders, in Shopify's JSON shape (display statuses, money bags,
-//! connections with `nodes`, `extensions.cost`).
+//! connections with `nodes`, `extensions.cost`), with only the fields the query
+//! selected.
+//!
+//! Rate limited like a real shop: a leaky bucket of cost points (default the
+//! Standard plan's 2,000 points restoring 100 per second, see
+//! [`ShopifyBucket`](super::ShopifyBucket)). Each query's *requested* cost is
+//! computed from its text by Shopify's rules ([`query`]) and checked against
+//! the bucket on arrival: short, the answer is `THROTTLED` with HTTP 200 and
+//! nothing is charged; otherwise the requested cost is charged, the query runs,
+//! and the difference to the *actual* cost (what came back) is refunded. Every
+//! answer reports the true `extensions.cost`. A query over 1,000 points is
+//! refused as Shopify refuses it (`MAX_COST_EXCEEDED`).
+
+mod query;
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -16,6 +30,10 @@ use lumitalk_core::{
 use serde_json::{Value, json};
 
 use super::{Provider, Standins, has_header, json_error};
+use query::Query;
+
+/// Shopify refuses any single query whose requested cost is above this.
+const MAX_SINGLE_QUERY_COST: u64 = 1000;
 
 /// `POST /admin/api/{version}/graphql.json`.
 pub(super) async fn graphql(
@@ -24,8 +42,8 @@ pub(super) async fn graphql(
     body: Bytes,
 ) -> Response {
     let _in_flight = s.begin(Provider::Shopify);
-    s.delay(Provider::Shopify).await;
     if !has_header(&headers, "x-shopify-access-token") {
+        s.delay(Provider::Shopify).await;
         return json_error(
             StatusCode::UNAUTHORIZED,
             json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}),
@@ -33,32 +51,104 @@ pub(super) async fn graphql(
     }
     let request: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(_) => return json_error(StatusCode::BAD_REQUEST, json!({"errors": "Bad Request"})),
-    };
-    let op = request["operationName"].as_str().unwrap_or_default();
-    let q = request["variables"]["q"].as_str().unwrap_or_default();
-    let Some((field, value)) = parse_term(q) else {
-        return graphql_error("Invalid search query");
-    };
-    let data = match (op, field.as_str()) {
-        ("OrderByName", "name") => json!({ "orders": { "nodes": orders_by_name(&value) } }),
-        ("OrdersByPhone", "phone") => {
-            let first = request["variables"]["first"].as_u64().unwrap_or(10) as usize;
-            json!({ "customers": { "nodes": customers_by_phone(&value, first) } })
+        Err(_) => {
+            s.delay(Provider::Shopify).await;
+            return json_error(StatusCode::BAD_REQUEST, json!({"errors": "Bad Request"}));
         }
-        _ => return graphql_error("Unknown operation for this stand-in"),
     };
+    let variables = &request["variables"];
+    let parsed = request["query"]
+        .as_str()
+        .ok_or_else(|| "no query".to_string())
+        .and_then(Query::parse);
+    let (query, requested) = match parsed.map(|q| {
+        let cost = q.requested_cost(variables);
+        (q, cost)
+    }) {
+        Ok((q, Some(cost))) => (q, cost),
+        Ok((_, None)) | Err(_) => {
+            s.delay(Provider::Shopify).await;
+            return graphql_error("Parse error: the query could not be read", "BAD_REQUEST");
+        }
+    };
+    if requested > MAX_SINGLE_QUERY_COST {
+        s.delay(Provider::Shopify).await;
+        return graphql_error(
+            &format!(
+                "Query cost is {requested}, which exceeds the single query max cost limit ({MAX_SINGLE_QUERY_COST})."
+            ),
+            "MAX_COST_EXCEEDED",
+        );
+    }
+    // Checked on arrival, charged before running.
+    if let Err(available) = s.shopify_charge(requested as f64) {
+        s.delay(Provider::Shopify).await;
+        return throttled(&s, requested, available);
+    }
+    s.delay(Provider::Shopify).await;
+    let op = request["operationName"].as_str().unwrap_or_default();
+    let q = variables["q"].as_str().unwrap_or_default();
+    let data = match (op, parse_term(q)) {
+        (_, None) => Err("Invalid search query"),
+        ("OrderByName", Some((field, value))) if field == "name" => {
+            let first = query.top_size("orders", variables).unwrap_or(1) as usize;
+            Ok(json!({ "orders": { "nodes": orders_by_name(&value, first) } }))
+        }
+        ("OrdersByPhone", Some((field, value))) if field == "phone" => {
+            let first = variables["first"].as_u64().unwrap_or(10) as usize;
+            let customers = query.top_size("customers", variables).unwrap_or(1) as usize;
+            Ok(json!({ "customers": { "nodes": customers_by_phone(&value, first, customers) } }))
+        }
+        _ => Err("Unknown operation for this stand-in"),
+    };
+    let data = match data {
+        Ok(data) => query.project(&data),
+        Err(message) => {
+            s.shopify_refund(requested as f64, 0.0);
+            return graphql_error(message, "BAD_REQUEST");
+        }
+    };
+    let Some(data) = data else {
+        s.shopify_refund(requested as f64, 0.0);
+        return graphql_error("Parse error: fragments do not resolve", "BAD_REQUEST");
+    };
+    let actual = query.actual_cost(&data).unwrap_or(requested).min(requested);
+    let status = s.shopify_refund(requested as f64, actual as f64);
     (
         [("content-type", "application/json; charset=utf-8")],
         axum::Json(json!({
             "data": data,
             "extensions": { "cost": {
-                "requestedQueryCost": 152,
-                "actualQueryCost": 12,
+                "requestedQueryCost": requested,
+                "actualQueryCost": actual,
+                "throttleStatus": status,
+            }}
+        })),
+    )
+        .into_response()
+}
+
+/// Shopify's answer to a query the bucket cannot hold: HTTP 200, nothing charged.
+fn throttled(s: &Standins, requested: u64, available: f64) -> Response {
+    s.shopify_throttled.fetch_add(1, Ordering::Relaxed);
+    let bucket = s.shopify_bucket_size();
+    (
+        [("content-type", "application/json; charset=utf-8")],
+        axum::Json(json!({
+            "errors": [{
+                "message": "Throttled",
+                "extensions": {
+                    "code": "THROTTLED",
+                    "documentation": "https://shopify.dev/api/usage/rate-limits"
+                }
+            }],
+            "extensions": { "cost": {
+                "requestedQueryCost": requested,
+                "actualQueryCost": null,
                 "throttleStatus": {
-                    "maximumAvailable": 2000.0,
-                    "currentlyAvailable": 1988.0,
-                    "restoreRate": 100.0
+                    "maximumAvailable": bucket.size,
+                    "currentlyAvailable": available,
+                    "restoreRate": bucket.restore_rate
                 }
             }}
         })),
@@ -66,9 +156,9 @@ pub(super) async fn graphql(
         .into_response()
 }
 
-fn graphql_error(message: &str) -> Response {
+fn graphql_error(message: &str, code: &str) -> Response {
     axum::Json(json!({
-        "errors": [{ "message": message, "locations": [], "extensions": { "code": "BAD_REQUEST" } }]
+        "errors": [{ "message": message, "locations": [], "extensions": { "code": code } }]
     }))
     .into_response()
 }
@@ -88,16 +178,21 @@ pub(super) fn parse_term(q: &str) -> Option<(String, String)> {
     Some((field.trim().to_string(), value))
 }
 
-fn orders_by_name(digits: &str) -> Vec<Value> {
+/// The demo's order numbers are unique: the search finds one order or none
+/// (at most `first`).
+fn orders_by_name(digits: &str, first: usize) -> Vec<Value> {
     demo_orders()
         .iter()
         .filter(|o| o.number.digits() == digits)
-        .take(5)
+        .take(first)
         .map(order_node)
         .collect()
 }
 
-fn customers_by_phone(phone: &str, first: usize) -> Vec<Value> {
+fn customers_by_phone(phone: &str, first: usize, customers: usize) -> Vec<Value> {
+    if customers == 0 {
+        return Vec::new();
+    }
     let mut orders: Vec<&Order> = demo_orders()
         .iter()
         .filter(|o| o.phone().is_some_and(|p| p.as_e164() == phone))
@@ -106,8 +201,14 @@ fn customers_by_phone(phone: &str, first: usize) -> Vec<Value> {
         return Vec::new();
     }
     orders.sort_by_key(|o| std::cmp::Reverse(o.placed_at));
+    let first_name = orders[0]
+        .customer
+        .as_ref()
+        .and_then(|c| c.name.as_deref())
+        .map_or(Value::Null, |n| split_name(n).0);
     let nodes: Vec<Value> = orders.into_iter().take(first).map(order_node).collect();
     vec![json!({
+        "firstName": first_name,
         "defaultPhoneNumber": { "phoneNumber": phone },
         "orders": { "nodes": nodes }
     })]
@@ -138,9 +239,10 @@ fn money(minor: i64) -> String {
     format!("{sign}{}.{:02}", m / 100, m % 100)
 }
 
-/// One order in the shape of `lumitalk-shopify`'s `OrderFields` fragment. A
-/// customer with a phone becomes a customer record; one without (the demo's
-/// guest checkouts) becomes an order-level email and the shipping name.
+/// One order with every field Shopify could answer (the answer is then reduced
+/// to what the query selected). A customer with a phone becomes a customer
+/// record; one without (the demo's guest checkouts) becomes an order-level email
+/// and the shipping name.
 pub(super) fn order_node(o: &Order) -> Value {
     let contact = o.customer.as_ref();
     let email = contact.and_then(|c| c.email.clone());
@@ -179,6 +281,7 @@ pub(super) fn order_node(o: &Order) -> Value {
         "lineItems": { "nodes": o.line_items.iter()
             .map(|l| json!({ "title": l.title, "quantity": l.quantity }))
             .collect::<Vec<_>>() },
+        "currentSubtotalLineItemsQuantity": o.item_count(),
         "fulfillments": o.fulfillments.iter().map(fulfillment_node).collect::<Vec<_>>(),
     })
 }

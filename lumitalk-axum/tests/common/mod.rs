@@ -176,6 +176,8 @@ pub struct CallTrace {
     pub transferred_to: Option<String>,
     pub hung_up: bool,
     pub statuses: Vec<u16>,
+    /// Times the caller was asked to hold on (a bare `<Redirect>` followed).
+    pub holds: u32,
 }
 
 impl CallTrace {
@@ -324,6 +326,18 @@ pub async fn follow_call_attested(
             if dial_status == "completed" || dial_status == "answered" {
                 break;
             }
+            twiml = next;
+            continue;
+        }
+        // A hold: Twilio follows a bare `<Redirect>` at once, with the call's
+        // parameters and no caller input.
+        if !twiml.contains("<Gather")
+            && let Some(back) = text(&twiml, "Redirect")
+        {
+            trace.holds += 1;
+            let p = base_params(&call_sid, from);
+            let (status, next) = server.post_signed(&path_of(server, &back), &p).await;
+            trace.statuses.push(status);
             twiml = next;
             continue;
         }

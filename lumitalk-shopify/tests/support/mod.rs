@@ -1,6 +1,7 @@
 //! A fake shop behind wiremock: answers the two GraphQL operations from a list of
-//! orders, with Shopify's inexact search (a name or phone *containing* the value)
-//! and its `first:` limits, so the adapter's filtering is what makes lookups exact.
+//! orders, with Shopify's inexact search (a name or phone *containing* the value),
+//! its sort keys and its `first:` limits (read from the query text), so the
+//! adapter's filtering is what makes lookups exact.
 
 use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
@@ -44,22 +45,20 @@ impl FakeOrder {
             .map(|k| {
                 json!({"createdAt": format!("2026-11-2{k}T10:00:00Z"), "status": "SUCCESS",
                     "displayStatus": "IN_TRANSIT", "estimatedDeliveryAt": null, "deliveredAt": null,
-                    "totalQuantity": 1, "trackingInfo": [{"company": "UPS", "number": format!("1Z{i}{k}"), "url": null}]})
+                    "totalQuantity": 1, "trackingInfo": [{"company": "UPS", "number": format!("1Z{i}{k}")}]})
             })
             .collect();
-        let customer = self.phone.map(|p| {
-            json!({"firstName": "Pat", "lastName": "Doe",
-                "defaultEmailAddress": {"emailAddress": "pat@example.com"},
-                "defaultPhoneNumber": {"phoneNumber": p}})
-        });
+        let customer = self
+            .phone
+            .map(|p| json!({"firstName": "Pat", "defaultPhoneNumber": {"phoneNumber": p}}));
         json!({
             "id": format!("gid://shopify/Order/{}", 5_000_000 + i),
             "name": self.name, "createdAt": self.created_at, "cancelledAt": null,
             "displayFinancialStatus": "PAID", "displayFulfillmentStatus": "PARTIALLY_FULFILLED",
-            "email": null, "phone": null, "customer": customer,
-            "shippingAddress": {"firstName": "Pat", "lastName": "Doe", "zip": self.zip, "phone": null},
+            "phone": null, "customer": customer,
+            "currentSubtotalLineItemsQuantity": 1,
+            "shippingAddress": {"firstName": "Pat", "zip": self.zip},
             "currentTotalPriceSet": {"shopMoney": {"amount": "10.00", "currencyCode": "USD"}},
-            "lineItems": {"nodes": [{"title": "Thing", "quantity": 1}]},
             "fulfillments": fulfillments,
         })
     }
@@ -69,6 +68,31 @@ impl FakeOrder {
         v.sort_by(|a, b| b.1.created_at.cmp(a.1.created_at));
         v
     }
+
+    /// `sortKey: ORDER_NUMBER`, ascending: by the name's digits as a number.
+    fn by_number(orders: &[FakeOrder]) -> Vec<(usize, &FakeOrder)> {
+        let number = |o: &FakeOrder| -> u64 {
+            let digits: String = o.name.chars().filter(char::is_ascii_digit).collect();
+            digits.parse().unwrap_or(u64::MAX)
+        };
+        let mut v: Vec<(usize, &FakeOrder)> = orders.iter().enumerate().collect();
+        v.sort_by_key(|(_, o)| number(o));
+        v
+    }
+}
+
+/// The `first:` argument of the query's top-level connection.
+fn top_first(query: &str, connection: &str) -> usize {
+    let start = query
+        .find(&format!("{connection}(first: "))
+        .expect("a sized connection")
+        + connection.len()
+        + "(first: ".len();
+    let digits: String = query[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().expect("a literal size")
 }
 
 impl Respond for FakeShop {
@@ -77,10 +101,12 @@ impl Respond for FakeShop {
         let value = search_value(body["variables"]["q"].as_str().expect("q"));
         let data = match body["operationName"].as_str() {
             Some("OrderByName") => {
-                let nodes: Vec<Value> = FakeOrder::newest_first(&self.orders)
+                let query = body["query"].as_str().expect("query");
+                assert!(query.contains("sortKey: ORDER_NUMBER"), "{query}");
+                let nodes: Vec<Value> = FakeOrder::by_number(&self.orders)
                     .into_iter()
                     .filter(|(_, o)| o.name.contains(value.as_str()))
-                    .take(5)
+                    .take(top_first(query, "orders"))
                     .map(|(i, o)| o.to_json(i))
                     .collect();
                 json!({"orders": {"nodes": nodes}})
@@ -95,9 +121,10 @@ impl Respond for FakeShop {
                     .filter(|p| p.get(..10) == value.get(..10))
                     .collect();
                 phones.dedup();
+                let query = body["query"].as_str().expect("query");
                 let customers: Vec<Value> = phones
                     .into_iter()
-                    .take(2)
+                    .take(top_first(query, "customers"))
                     .map(|phone| {
                         let nodes: Vec<Value> = FakeOrder::newest_first(&self.orders)
                             .into_iter()
@@ -105,7 +132,7 @@ impl Respond for FakeShop {
                             .take(first)
                             .map(|(i, o)| o.to_json(i))
                             .collect();
-                        json!({"defaultPhoneNumber": {"phoneNumber": phone}, "orders": {"nodes": nodes}})
+                        json!({"firstName": "Pat", "defaultPhoneNumber": {"phoneNumber": phone}, "orders": {"nodes": nodes}})
                     })
                     .collect();
                 json!({"customers": {"nodes": customers}})

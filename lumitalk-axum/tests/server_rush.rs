@@ -16,7 +16,13 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const CALLERS: usize = 200;
+/// Callers at once; `LUMITALK_RUSH_CALLERS` changes it for the BENCHMARKS.md sweep.
+fn callers() -> usize {
+    std::env::var("LUMITALK_RUSH_CALLERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
 const BUCKET: f64 = 2000.0;
 const RESTORE_PER_SEC: f64 = 100.0;
 
@@ -224,7 +230,7 @@ async fn two_hundred_callers_at_once_all_hear_their_order_within_the_bucket() {
         .await,
     );
     let mut calls = Vec::new();
-    for i in 0..CALLERS {
+    for i in 0..callers() {
         let server = server.clone();
         calls.push(tokio::spawn(async move {
             let from = format!("+1408555{i:04}");
@@ -258,13 +264,28 @@ async fn two_hundred_callers_at_once_all_hear_their_order_within_the_bucket() {
         holds += trace.holds;
     }
     let throttled = *bucket.throttled.lock().unwrap();
+    let callers = callers();
     assert!(
-        throttled as usize <= CALLERS,
-        "{throttled} THROTTLED answers for {CALLERS} calls"
+        throttled as usize <= callers,
+        "{throttled} THROTTLED answers for {callers} calls"
     );
+    let metrics = server
+        .client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let waits: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("lumitalk_shopify_queue_wait_seconds"))
+        .collect();
     eprintln!(
-        "rush: {CALLERS} callers, {} queries run, {throttled} throttled, {holds} holds",
-        bucket.served.lock().unwrap()
+        "rush: {callers} callers, {} queries run, {throttled} throttled, {holds} holds\n{}",
+        bucket.served.lock().unwrap(),
+        waits.join("\n")
     );
 }
 

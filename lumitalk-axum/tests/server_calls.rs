@@ -229,15 +229,7 @@ async fn health_and_metrics() {
     let ready: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(ready["ready"], true, "{ready}");
     assert_eq!(ready["stores"][0]["store"], "sqlite", "{ready}");
-    let metrics = server
-        .client
-        .get(format!("{}/metrics", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains("lumitalk_turn_duration_seconds_count"),
         "{metrics}"

@@ -52,15 +52,7 @@ async fn shopify_500_still_reaches_a_human() {
         .await;
     let server = TestServer::start(&shopify_env(&mock)).await;
     assert_call_ends_well(&server).await;
-    let metrics = server
-        .client
-        .get(format!("{}/metrics", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(metrics.contains("kind=\"unavailable\""), "{metrics}");
 }
 

@@ -57,91 +57,17 @@ impl Bucket {
     }
 }
 
-/// The requested cost of a query by Shopify's rules: each object 1, each
-/// connection or list `first: N` times what one element costs (plus 1), the
-/// query root free. Good enough for the shapes lumitalk-shopify sends, which
-/// its own tests pin.
-fn requested_cost(query: &str, variables: &Value) -> f64 {
-    let (main, fragment) = query.split_once("fragment").unwrap_or((query, ""));
-    let fragment_body = fragment.split_once('{').map_or("", |(_, b)| b);
-    let fragment_cost = block_cost(&mut tokens(fragment_body).into_iter().peekable(), variables);
-    let mut cost = 0.0;
-    let mut toks = tokens(main).into_iter().peekable();
-    // Skip `query Name(...) {`.
-    for t in toks.by_ref() {
-        if t == "{" {
-            break;
+/// The requested cost Shopify computes for the query sent: lumitalk-shopify's
+/// published figures, which its own tests pin to Shopify's cost rules.
+fn requested_cost(operation: &str, variables: &Value) -> f64 {
+    let cost = match operation {
+        "OrderByName" => lumitalk_shopify::ORDER_BY_NAME_REQUESTED_COST,
+        _ => {
+            let first = variables["first"].as_u64().unwrap_or(10) as usize;
+            lumitalk_shopify::orders_by_phone_requested_cost(first)
         }
-    }
-    cost += block_cost_with(&mut toks, variables, fragment_cost);
-    cost
-}
-
-fn tokens(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for c in s.chars() {
-        if c.is_alphanumeric() || c == '_' || c == '$' || c == '.' {
-            cur.push(c);
-        } else {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            if "{}():".contains(c) {
-                out.push(c.to_string());
-            }
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-type Toks = std::iter::Peekable<std::vec::IntoIter<String>>;
-
-fn block_cost(toks: &mut Toks, variables: &Value) -> f64 {
-    block_cost_with(toks, variables, 0.0)
-}
-
-/// The cost of the fields up to the closing `}`; `...OrderFields` costs `fragment`.
-fn block_cost_with(toks: &mut Toks, variables: &Value, fragment: f64) -> f64 {
-    let mut cost = 0.0;
-    while let Some(t) = toks.next() {
-        match t.as_str() {
-            "}" => return cost,
-            "...OrderFields" => cost += fragment,
-            _ => {
-                let mut first = None;
-                if toks.peek().map(String::as_str) == Some("(") {
-                    while let Some(a) = toks.next() {
-                        if a == ")" {
-                            break;
-                        }
-                        if a == "first" {
-                            toks.next(); // ':'
-                            let v = toks.next().unwrap_or_default();
-                            first = Some(match v.strip_prefix('$') {
-                                Some(name) => variables[name].as_f64().unwrap_or(1.0),
-                                None => v.parse().unwrap_or(1.0),
-                            });
-                        }
-                    }
-                }
-                if toks.peek().map(String::as_str) == Some("{") {
-                    toks.next();
-                    let inner = block_cost_with(toks, variables, fragment);
-                    // `nodes { ... }` inside a connection costs nothing of its own.
-                    let own = if t == "nodes" { 0.0 } else { 1.0 };
-                    cost += match first {
-                        Some(n) => n * (inner + own).max(1.0),
-                        None => own + inner,
-                    };
-                }
-            }
-        }
-    }
-    cost
+    };
+    f64::from(cost)
 }
 
 /// The order named `#{digits}`: every caller asks about an order of their own.
@@ -175,9 +101,8 @@ fn order(digits: &str) -> Value {
 impl Respond for Bucket {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-        let query = body["query"].as_str().unwrap_or_default();
-        let requested = requested_cost(query, &body["variables"]);
         let op = body["operationName"].as_str().unwrap_or_default();
+        let requested = requested_cost(op, &body["variables"]);
         let (data, actual) = match op {
             "OrderByName" => {
                 let q = body["variables"]["q"].as_str().unwrap_or_default();
@@ -269,15 +194,7 @@ async fn two_hundred_callers_at_once_all_hear_their_order_within_the_bucket() {
         throttled as usize <= callers,
         "{throttled} THROTTLED answers for {callers} calls"
     );
-    let metrics = server
-        .client
-        .get(format!("{}/metrics", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     let waits: Vec<&str> = metrics
         .lines()
         .filter(|l| l.starts_with("lumitalk_shopify_queue_wait_seconds"))
@@ -296,13 +213,4 @@ impl Respond for ArcBucket {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         self.0.respond(request)
     }
-}
-
-#[test]
-fn the_cost_rules_price_a_connection_by_its_first() {
-    let q = "query Q($q: String!, $first: Int!) { customers(first: 2, query: $q) { nodes { \
-             defaultPhoneNumber { phoneNumber } orders(first: $first) { nodes { ...OrderFields } } } } }\n\
-             fragment OrderFields on Order { id name customer { firstName } }";
-    // customers: 2 × (1 + phone 1 + orders: 3 × (order 1 + customer 1)) = 2 × 8 = 16.
-    assert_eq!(requested_cost(q, &json!({"first": 3})), 16.0);
 }

@@ -111,6 +111,12 @@ impl TestServer {
         }
     }
 
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        let response = self.client.get(format!("{}/metrics", self.base)).send();
+        response.await.unwrap().text().await.unwrap()
+    }
+
     /// Posts a form signed as Twilio would sign it: over the public URL of the
     /// route (`/twilio/voice?...`), delivered through the proxy.
     pub async fn post_signed(

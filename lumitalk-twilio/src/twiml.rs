@@ -93,8 +93,7 @@ impl TwimlRenderer {
             Next::Continue => {
                 verbs.extend(prompts);
                 let back = numbered(self.config.gather_url(), turn);
-                let sep = if back.contains('?') { '&' } else { '?' };
-                verbs.push(redirect_el(&format!("{back}{sep}{RESUME_PARAM}=1")));
+                verbs.push(redirect_el(&with_param(back, RESUME_PARAM, "1")));
             }
         }
         document(&verbs)
@@ -182,11 +181,14 @@ pub fn is_resume(url: &url::Url) -> bool {
 fn numbered(url: String, turn: Option<u32>) -> String {
     match turn {
         None => url,
-        Some(n) => {
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}{TURN_PARAM}={n}")
-        }
+        Some(n) => with_param(url, TURN_PARAM, &n.to_string()),
     }
+}
+
+/// `url` with `name=value` added to its query (both plain ASCII).
+fn with_param(url: String, name: &str, value: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{name}={value}")
 }
 
 /// The reply number a callback URL carries (see
